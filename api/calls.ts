@@ -1,0 +1,102 @@
+// api: resolved kernel calls — what the system under test executes. Types only.
+//
+// The harness turns each trace op (ops.ts) into one Call by resolving references to exact
+// addresses; both sides, and any plugged-in implementation, execute Calls. Reports print
+// Calls kernel-style: `vm_unmap_ram(0xffffc90000104000, 4)`.
+//
+// Semantics are in ../shared/spec; the choices the spec leaves open are fixed here, once,
+// so that every side makes the same one. Error order for frees: checking.md §3.
+import type { Addr, Pfn } from './addr.js';
+import type { Errno } from './errors.js';
+
+export type VmFlag = 'VM_NO_GUARD' | 'VM_IOREMAP';
+
+export type Call =
+  // ---------------- machine level ----------------
+  /**
+   * Allocate `pages` caller pages (ascending, lowest free each, never fault-injected; not
+   * enough RAM: ENOMEM, nothing changed), then vmap_page_range(va, va + pages·PAGE_SIZE).
+   * EINVAL: va not page aligned, pages < 1, range not inside one configured window.
+   * On EBUSY/ENOMEM from vmap_page_range: the pages mapped before the stop are unmapped
+   * again (vunmap_page_range over exactly them, no flush), the caller pages are freed; page-table
+   * pages allocated meanwhile stay. Result: addr (= va). Creates a live mapping of kind 'pages'.
+   */
+  | { readonly call: 'map_pages'; readonly va: Addr; readonly pages: number }
+  /**
+   * Unmap a live 'pages' or 'device' mapping that starts at va (vunmap_page_range over it,
+   * no flush) and free its caller pages. EINVAL unaligned / outside the windows / interior
+   * of a live mapping; ENOENT no live mapping contains va.
+   */
+  | { readonly call: 'unmap_pages'; readonly va: Addr }
+  /**
+   * vmap_range(va, va + bytes, phys, max_page_shift = the preset's largest leaf shift).
+   * EINVAL: va, phys or bytes not page aligned, bytes = 0, range outside one window, or
+   * [phys, phys + bytes) not inside one device range. On EBUSY/ENOMEM the leaves mapped before
+   * the stop are cleared again (no flush); tables freed for a huge leaf stay freed, and their
+   * flush stays counted. Result: addr (= va). Creates a live mapping of kind 'device'.
+   */
+  | { readonly call: 'map_device'; readonly va: Addr; readonly phys: Addr; readonly bytes: Addr }
+  /** vunmap_page_range(start, end) raw. EINVAL: unaligned, start >= end, a huge leaf only partly inside. */
+  | { readonly call: 'unmap_range'; readonly start: Addr; readonly end: Addr }
+  /** walk / vmalloc_to_page: result 'walk' (pfn of the base page containing va and the leaf level, or null). */
+  | { readonly call: 'walk'; readonly va: Addr }
+  /** touch(cpu, va): result 'touch' or EFAULT; EINVAL when cpu is not online. */
+  | { readonly call: 'touch'; readonly cpu: number; readonly va: Addr }
+  /** flush_tlb_kernel_range(start, end); start >= end is EINVAL with nothing recorded. */
+  | { readonly call: 'flush'; readonly start: Addr; readonly end: Addr }
+  | { readonly call: 'flush_all' }
+  /**
+   * Make sure the tables down to `level` exist on the path of va (level 1 .. levels-1; the
+   * table AT that level exists afterwards). EINVAL bad level; EBUSY a leaf on the path above
+   * that level; ENOMEM a table allocation failed (tables allocated before it stay).
+   */
+  | { readonly call: 'populate'; readonly va: Addr; readonly level: number }
+  /** free_empty_tables(start, end); EINVAL unaligned or start >= end. */
+  | { readonly call: 'free_empty_tables'; readonly start: Addr; readonly end: Addr }
+  /** arm fault injection: the (after+1)-th counted allocation from now fails. */
+  | { readonly call: 'fail_alloc'; readonly after: number }
+  // ---------------- vmap / vmalloc (vmap.md) ----------------
+  | { readonly call: 'vmalloc'; readonly bytes: Addr }
+  | { readonly call: 'vfree'; readonly addr: Addr }
+  | { readonly call: 'vmap'; readonly pages: number; readonly flags: readonly VmFlag[] }
+  | { readonly call: 'vunmap'; readonly addr: Addr }
+  | {
+      readonly call: 'get_vm_area';
+      readonly bytes: Addr;
+      readonly flags: readonly VmFlag[];
+      readonly start?: Addr;
+      readonly end?: Addr;
+    }
+  | { readonly call: 'free_vm_area'; readonly addr: Addr }
+  | { readonly call: 'ioremap'; readonly phys: Addr; readonly bytes: Addr }
+  | { readonly call: 'iounmap'; readonly addr: Addr }
+  | { readonly call: 'find_vm_area'; readonly addr: Addr }
+  | { readonly call: 'vmallocinfo' }
+  | { readonly call: 'purge_vmap_area_lazy' }
+  | { readonly call: 'reclaim_and_purge' }
+  // ---------------- per-CPU vmap blocks (vmap-blocks.md) ----------------
+  | { readonly call: 'vm_map_ram'; readonly pages: number; readonly cpu: number }
+  | { readonly call: 'vm_unmap_ram'; readonly addr: Addr; readonly count: number }
+  | { readonly call: 'vm_unmap_aliases' };
+
+export type CallName = Call['call'];
+
+export type VmKind = 'vmalloc' | 'vmap' | 'ioremap' | 'vm_area' | 'vm_map_ram';
+
+export interface VmAreaInfo {
+  readonly addr: Addr;
+  /** bytes, guard page included */
+  readonly size: Addr;
+  readonly kind: VmKind;
+  readonly nrPages: number;
+}
+
+export type Value =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'addr'; readonly addr: Addr }
+  | { readonly kind: 'walk'; readonly pfn: Pfn | null; readonly level: number | null }
+  | { readonly kind: 'touch'; readonly pfn: Pfn; readonly fromTlb: boolean }
+  | { readonly kind: 'rows'; readonly rows: readonly string[] }
+  | { readonly kind: 'vm'; readonly vm: VmAreaInfo | null };
+
+export type Result = { readonly ok: true; readonly value: Value } | { readonly ok: false; readonly err: Errno };
