@@ -56,6 +56,22 @@ export type Call =
   /** arm fault injection: the (after+1)-th counted allocation from now fails. */
   | { readonly call: 'fail_alloc'; readonly after: number }
   // ---------------- vmap / vmalloc (vmap.md) ----------------
+  //
+  // Choices fixed here (the spec is silent; follow Linux 6.12):
+  // - "The vmalloc space" = the layout's vmalloc ranges (64-bit: [VMALLOC_START, VMALLOC_END)).
+  //   Frees of an address outside it: EINVAL. `__get_vm_area` ranges must lie inside the main range.
+  // - A free "contains" test uses the whole area, guard page included. A busy area that is not
+  //   a vm_struct of the call's kind (another kind, a per-CPU block, a large vm_map_ram) and
+  //   contains the address: EINVAL. Lazy areas and free space: ENOENT.
+  // - find_vm_area sees vm_structs only (vmalloc, vmap, ioremap, vm_area), never vm_map_ram.
+  //   nrPages is the number of pages the area owns: vmalloc only (0 for the others).
+  // - vmap: any flag (VM_NO_GUARD or VM_IOREMAP) is EINVAL.
+  // - ioremap: the mapping covers [round_down(phys), round_up(phys + bytes)); area size before
+  //   the guard is that span, VM_IOREMAP alignment on it, vmap_range with max_page_shift =
+  //   IOREMAP_MAX_ORDER. vmallocinfo prints `phys=` of the page-aligned physical start.
+  // - vmallocinfo hex is lowercase, zero-padded to W/4 digits (16 on 64-bit, 8 on arm32, 6 on
+  //   toy24), `phys=` too.
+  // - The lazy drain check (vmap_lazy_nr > lazy_max_pages()) runs at the end of every call.
   | { readonly call: 'vmalloc'; readonly bytes: Addr }
   | { readonly call: 'vfree'; readonly addr: Addr }
   | { readonly call: 'vmap'; readonly pages: number; readonly flags: readonly VmFlag[] }

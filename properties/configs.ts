@@ -23,7 +23,8 @@ export const CONFIGS: readonly MachineConfig[] = [
     cpus: { possible: [0, 1, 2, 3], online: [0, 1, 2, 3] },
     lazyUnitBytes: 32 * MiB,
     windows: [
-      { start: '0xffffc90000000000', end: '0xffffc90080000000' },
+      // the unused hole after the vmalloc range (mm.rst), so machine-level mappings never meet vmap areas
+      { start: '0xffffe90000000000', end: '0xffffe90080000000' },
       // the last GiB of the address space: ranges here end at 2^64, where `end` wraps to 0
       { start: '0xffffffffc0000000', end: '0x10000000000000000' },
     ],
@@ -35,7 +36,7 @@ export const CONFIGS: readonly MachineConfig[] = [
     devices: x86Devices,
     cpus: { possible: [0, 2, 3, 5], online: [0, 3, 5] },
     lazyUnitBytes: 64 * 1024,
-    windows: [{ start: '0xffffc90000000000', end: '0xffffc90080000000' }],
+    windows: [{ start: '0xffffe90000000000', end: '0xffffe90080000000' }],
   },
   {
     name: 'x86_64-eager',
@@ -44,7 +45,7 @@ export const CONFIGS: readonly MachineConfig[] = [
     devices: x86Devices,
     cpus: { possible: [0, 1], online: [0, 1] },
     lazyUnitBytes: 0,
-    windows: [{ start: '0xffffc90000000000', end: '0xffffc90080000000' }],
+    windows: [{ start: '0xffffe90000000000', end: '0xffffe90080000000' }],
   },
   {
     name: 'x86_64-la57',
@@ -54,7 +55,7 @@ export const CONFIGS: readonly MachineConfig[] = [
     cpus: { possible: [0, 1, 2, 3, 4, 5, 6, 7], online: [0, 1, 2, 3, 4, 5, 6, 7] },
     lazyUnitBytes: 256 * 1024,
     windows: [
-      { start: '0xffa0000000000000', end: '0xffa0000080000000' },
+      { start: '0xffd2000000000000', end: '0xffd2000080000000' },
       { start: '0xffffffffc0000000', end: '0x10000000000000000' },
     ],
   },
@@ -67,7 +68,8 @@ export const CONFIGS: readonly MachineConfig[] = [
     cpus: { possible: [0, 1, 2, 3], online: [0, 1] },
     lazyUnitBytes: 4 * MiB,
     windows: [
-      { start: '0xffff800080000000', end: '0xffff800100000000' },
+      // inside the (unsimulated) linear map region, away from vmalloc and vmemmap
+      { start: '0xffff700000000000', end: '0xffff700080000000' },
       { start: '0xffffffffc0000000', end: '0x10000000000000000' },
     ],
   },
@@ -80,7 +82,8 @@ export const CONFIGS: readonly MachineConfig[] = [
     cpus: { possible: [0, 1, 2, 3], online: [0, 1, 2, 3] },
     lazyUnitBytes: 1 * MiB,
     windows: [
-      { start: '0xe0000000', end: '0xf0000000' },
+      // inside the lowmem image (the direct map itself is not simulated here), and above VMALLOC_END
+      { start: '0xc8000000', end: '0xd0000000' },
       { start: '0xffe00000', end: '0x100000000' },
     ],
   },
@@ -93,7 +96,7 @@ export const CONFIGS: readonly MachineConfig[] = [
     cpus: { possible: [0, 1, 3], online: [0, 1, 3] },
     lazyUnitBytes: 16 * 1024,
     windows: [
-      { start: '0x800000', end: '0xa00000' },
+      { start: '0x400000', end: '0x800000' },
       { start: '0xf00000', end: '0x1000000' },
     ],
   },
@@ -104,7 +107,7 @@ export const CONFIGS: readonly MachineConfig[] = [
     devices: [{ start: 0x1000, count: 0x400 }],
     cpus: { possible: [0, 1], online: [0, 1] },
     lazyUnitBytes: 0,
-    windows: [{ start: '0xe00000', end: '0x1000000' }],
+    windows: [{ start: '0xf00000', end: '0x1000000' }],
   },
 ];
 
