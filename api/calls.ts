@@ -93,7 +93,22 @@ export type Call =
   // ---------------- per-CPU vmap blocks (vmap-blocks.md) ----------------
   | { readonly call: 'vm_map_ram'; readonly pages: number; readonly cpu: number }
   | { readonly call: 'vm_unmap_ram'; readonly addr: Addr; readonly count: number }
-  | { readonly call: 'vm_unmap_aliases' };
+  | { readonly call: 'vm_unmap_aliases' }
+  // ---------------- sparse vmemmap, memory hot-plug (vmemmap.md) ----------------
+  // Ranges in pfns, sub-section aligned (else EINVAL). add_* : EEXIST when any sub-section
+  // is present; ENOMEM when population failed (everything populated by the call is torn down).
+  | { readonly call: 'add_memory'; readonly pfn: number; readonly pages: number }
+  | {
+      readonly call: 'add_device';
+      readonly pfn: number;
+      readonly pages: number;
+      readonly reserve: number;
+      readonly free: number;
+    }
+  | { readonly call: 'remove'; readonly pfn: number; readonly pages: number }
+  | { readonly call: 'remove_device'; readonly pfn: number }
+  /** touch(cpu, vmemmap(pfn)): result 'touch' or EFAULT; EINVAL offline cpu or no vmemmap on the preset */
+  | { readonly call: 'touch_page'; readonly pfn: number; readonly cpu: number };
 
 export type CallName = Call['call'];
 

@@ -55,7 +55,20 @@ export type Op =
   // ---- per-CPU vmap blocks (vmap-blocks.md) ----
   | { readonly op: 'vm_map_ram'; readonly pages: number; readonly cpu: number }
   | ({ readonly op: 'vm_unmap_ram'; readonly count?: number } & Target)
-  | { readonly op: 'vm_unmap_aliases' };
+  | { readonly op: 'vm_unmap_aliases' }
+  // ---- sparse vmemmap and memory hot-plug (vmemmap.md); ranges in pfns ----
+  | { readonly op: 'add_memory'; readonly pfn: number; readonly pages: number }
+  | {
+      readonly op: 'add_device';
+      readonly pfn: number;
+      readonly pages: number;
+      readonly reserve: number;
+      readonly free: number;
+    }
+  | { readonly op: 'remove'; readonly pfn: number; readonly pages: number }
+  | { readonly op: 'remove_device'; readonly pfn: number }
+  /** touch the `struct page` of a pfn: touch(cpu, vmemmap(pfn)) */
+  | { readonly op: 'touch_page'; readonly pfn: number; readonly cpu: number };
 
 export type OpName = Op['op'];
 export type Trace = readonly Op[];

@@ -105,6 +105,23 @@ export interface BlocksState {
   readonly freeLists: readonly { readonly cpu: number; readonly starts: readonly Addr[] }[];
 }
 
+/** struct vmem_altmap, in pages (vmemmap.md §2) */
+export interface AltmapRec {
+  readonly basePfn: Pfn;
+  readonly endPfn: Pfn; // inclusive
+  readonly reserve: number;
+  readonly free: number;
+  readonly align: number;
+  readonly alloc: number;
+}
+
+export interface VmemmapState {
+  /** present sub-sections as merged pfn runs, by what put them there */
+  readonly present: readonly { readonly pfn: Pfn; readonly count: number; readonly kind: 'boot' | 'ram' | 'device' }[];
+  /** altmaps of live devices, sorted by basePfn */
+  readonly altmaps: readonly AltmapRec[];
+}
+
 export interface AbstractState {
   /** calls executed so far */
   readonly step: number;
@@ -122,4 +139,6 @@ export interface AbstractState {
   readonly mappings: readonly MappingRec[];
   readonly vmap: VmapState;
   readonly blocks: BlocksState;
+  /** absent until the vmemmap subsystem is wired in (presets without vmemmap: empty) */
+  readonly vmemmap?: VmemmapState;
 }
