@@ -44,6 +44,11 @@ export interface Preset {
   /** toy presets state these explicitly; real presets take the formulas (vmap-blocks.md §1) */
   readonly vmapMaxAlloc: number | null;
   readonly vmapBbmapBits: number | null;
+  /**
+   * MAX_PHYSMEM_BITS: hot-plugged memory must lie below 2^maxPhysmemBits bytes (the kernel's
+   * mhp_range_allowed / arch_get_mappable_range; vmemmap.md §4). Optional (added for vmemmap).
+   */
+  readonly maxPhysmemBits?: number;
 }
 
 const MiB = 1 << 20;
@@ -77,6 +82,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
     vmemmapPolicy: 'x86',
     vmapMaxAlloc: null,
     vmapBbmapBits: null,
+    maxPhysmemBits: 46,
   },
   // 5-level paging
   'x86_64-la57': {
@@ -107,6 +113,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
     vmemmapPolicy: 'x86',
     vmapMaxAlloc: null,
     vmapBbmapBits: null,
+    maxPhysmemBits: 52,
   },
   // arch/arm64/include/asm/memory.h, 64 KiB pages, 48-bit VA, 3 levels
   'arm64-64k': {
@@ -135,6 +142,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
     vmemmapPolicy: 'arm64',
     vmapMaxAlloc: null,
     vmapBbmapBits: null,
+    maxPhysmemBits: 48,
   },
   // arch/arm/include/asm/pgtable.h: 2 MiB pgd entries (two hardware 1 MiB sections), 4 KiB ptes
   arm32: {
@@ -162,6 +170,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
     vmemmapPolicy: 'basepages',
     vmapMaxAlloc: null,
     vmapBbmapBits: null,
+    maxPhysmemBits: 32,
   },
   // Toy: a 24-bit word, 4 KiB pages, 3 levels of 4 bits (64 KiB pte tables, 1 MiB middle
   // tables, a 16-entry root), leaves at every level: 4 KiB, 64 KiB, 1 MiB. Small enough that
@@ -192,5 +201,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
     vmemmapPolicy: 'basepages',
     vmapMaxAlloc: 8,
     vmapBbmapBits: 32,
+    // toy: 64 MiB of physical space, so its vmemmap [0xe00000, 0xf00000) stays below the top window
+    maxPhysmemBits: 26,
   },
 };

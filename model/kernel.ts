@@ -1,0 +1,90 @@
+// model: the kernel facade — one SystemUnderTest over the reference model. Reference semantics
+// (api/sut.ts, api/calls.ts). Clarity over speed.
+import { P, match } from 'ts-pattern';
+import type { AbstractState, Addr, Call, MachineConfig, Result, SutFactory, SystemUnderTest } from '../api/index.js';
+import type { KernelLayout } from '../api/layout.js';
+import { modelIsVmallocAddr, modelLayout } from './layout.js';
+import { Machine } from './machine.js';
+import { MachineCalls } from './machine-calls.js';
+import { NONE } from './result.js';
+import { modelState } from './state.js';
+import { Vmalloc } from './vmalloc.js';
+import { VmapAreas } from './vmap.js';
+import { VmapBlocks } from './vmap-blocks.js';
+
+export class ModelKernel implements SystemUnderTest {
+  readonly machine: Machine;
+  readonly raw: MachineCalls;
+  readonly vmap: VmapAreas;
+  readonly vmalloc: Vmalloc;
+  readonly blocks: VmapBlocks;
+  readonly layout: KernelLayout;
+
+  constructor(config: MachineConfig) {
+    this.machine = new Machine(config);
+    this.raw = new MachineCalls(this.machine);
+    this.layout = modelLayout(config);
+    this.vmap = new VmapAreas(this.machine);
+    const main = { start: this.layout.vmallocStart, end: this.machine.preset.vmallocEnd };
+    this.vmalloc = new Vmalloc(this.machine, this.vmap, { main, ranges: this.layout.vmallocRanges });
+    this.blocks = new VmapBlocks(this.machine, this.vmap, main);
+  }
+
+  call(c: Call): Result {
+    const m = this.machine;
+    const result = match(c)
+      .with({ call: 'map_pages' }, (c) => this.raw.mapPages(c.va, c.pages))
+      .with({ call: 'unmap_pages' }, (c) => this.raw.unmapPages(c.va))
+      .with({ call: 'map_device' }, (c) => this.raw.mapDevice(c.va, c.phys, c.bytes))
+      .with({ call: 'unmap_range' }, (c) => this.raw.unmapRange(c.start, c.end))
+      .with({ call: 'walk' }, (c) => this.raw.walk(c.va))
+      .with({ call: 'touch' }, (c) => m.touch(c.cpu, c.va))
+      .with({ call: 'flush' }, (c) => this.raw.flush(c.start, c.end))
+      .with({ call: 'flush_all' }, () => this.raw.flushAll())
+      .with({ call: 'populate' }, (c) => this.raw.populate(c.va, c.level))
+      .with({ call: 'free_empty_tables' }, (c) => this.raw.freeEmptyTables(c.start, c.end))
+      .with({ call: 'fail_alloc' }, (c) => this.raw.failAlloc(c.after))
+      .with({ call: 'vmalloc' }, (c) => this.vmalloc.vmalloc(c.bytes))
+      .with({ call: 'vfree' }, (c) => this.vmalloc.free(c.addr, 'vmalloc'))
+      .with({ call: 'vmap' }, (c) => this.vmalloc.vmapPages(c.pages, c.flags))
+      .with({ call: 'vunmap' }, (c) => this.vmalloc.free(c.addr, 'vmap'))
+      .with({ call: 'get_vm_area' }, (c) => this.vmalloc.getVmAreaCall(c.bytes, c.flags, c.start, c.end))
+      .with({ call: 'free_vm_area' }, (c) => this.vmalloc.free(c.addr, 'vm_area'))
+      .with({ call: 'ioremap' }, (c) => this.vmalloc.ioremap(c.phys, c.bytes))
+      .with({ call: 'iounmap' }, (c) => this.vmalloc.free(c.addr, 'ioremap'))
+      .with({ call: 'find_vm_area' }, (c) => this.vmalloc.findVmArea(c.addr))
+      .with({ call: 'vmallocinfo' }, () => this.vmalloc.vmallocinfo())
+      .with({ call: 'purge_vmap_area_lazy' }, () => {
+        this.vmap.purge();
+        return NONE;
+      })
+      .with({ call: 'reclaim_and_purge' }, () => {
+        // fragmented blocks first, then the lazy areas (vmap.md §4)
+        this.vmap.reclaimBlocks();
+        this.vmap.purge();
+        return NONE;
+      })
+      .with({ call: 'vm_map_ram' }, (c) => this.blocks.vmMapRam(c.pages, c.cpu))
+      .with({ call: 'vm_unmap_ram' }, (c) => this.blocks.vmUnmapRam(c.addr, c.count))
+      .with({ call: 'vm_unmap_aliases' }, () => this.blocks.vmUnmapAliases())
+      .with({ call: P.union('add_memory', 'add_device', 'remove', 'remove_device', 'touch_page') }, () => {
+        throw new Error('not implemented yet');
+      })
+      .exhaustive();
+    this.vmap.drain(); // the lazy drain check at the end of every call (vmap.md §3, calls.ts)
+    m.step++;
+    return result;
+  }
+
+  state(): AbstractState {
+    const mappings = [...this.raw.records(), ...this.vmalloc.records(), ...this.blocks.records()];
+    return { ...modelState(this.machine, this.vmap, mappings), blocks: this.blocks.state() };
+  }
+
+  isVmallocAddr(a: Addr): boolean {
+    return modelIsVmallocAddr(this.layout, a);
+  }
+}
+
+/** Boots a fresh reference machine of this configuration. */
+export const createModel: SutFactory = (config) => new ModelKernel(config);

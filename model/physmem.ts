@@ -1,0 +1,145 @@
+// model: physical memory — page owners, the lowest-fit page allocator, fault injection.
+// Reference semantics (machine.md §2). Clarity over speed.
+import type { MachineConfig, Owner, OwnerRun, Pfn, Preset } from '../api/index.js';
+
+/** One run of pfns that exist, with the owner they have when nothing is allocated from them. */
+interface PresentRun {
+  readonly pfn: Pfn;
+  readonly count: number;
+  readonly owner: Owner;
+}
+
+export class PhysMem {
+  /** pfns that exist (RAM and device ranges), sorted, with their boot owner */
+  readonly present: PresentRun[] = [];
+  /** pfns whose owner differs from their boot owner (allocated pages) */
+  private readonly changed = new Map<Pfn, Owner>();
+  /** fault injection: counted allocations still to succeed before one fails, or null */
+  failAfter: number | null = null;
+  /** invariant: no pfn below `searchFrom` is free (only a starting point for the scan) */
+  private searchFrom = 0;
+
+  constructor(config: MachineConfig, preset: Preset) {
+    const { banks, kernel, rootPt, noMap = [] } = config.ram;
+    const inRange = (p: Pfn, r: { start: Pfn; count: number }) => p >= r.start && p < r.start + r.count;
+    // Reserved at boot: reserveLowBytes at physical 0, the kernel image, the root page table.
+    const lowReserved = Math.ceil(preset.reserveLowBytes / 2 ** preset.pageShift);
+    const bootOwner = (p: Pfn): Owner | null => {
+      // choice: no-map ranges are not RAM the kernel may use; they own nothing and are not listed
+      if (noMap.some((r) => inRange(p, r))) return null;
+      if (p < lowReserved || inRange(p, kernel) || p === rootPt) return 'reserved';
+      return 'free';
+    };
+    // Boot owners change only at a few pfns; walk every bank pfn once here, at boot.
+    for (const bank of banks) {
+      for (let p = bank.start; p < bank.start + bank.count; p++) this.pushPresent(p, bootOwner(p));
+    }
+    for (const dev of config.devices) this.present.push({ pfn: dev.start, count: dev.count, owner: 'device' });
+    this.present.sort((a, b) => a.pfn - b.pfn);
+  }
+
+  private pushPresent(p: Pfn, owner: Owner | null): void {
+    if (owner === null) return;
+    const last = this.present[this.present.length - 1];
+    if (last && last.owner === owner && last.pfn + last.count === p) {
+      this.present[this.present.length - 1] = { ...last, count: last.count + 1 };
+    } else {
+      this.present.push({ pfn: p, count: 1, owner });
+    }
+  }
+
+  /** Do the pfns [first, end) all lie in one device range (machine.md §2)? */
+  inOneDevice(first: bigint, end: bigint): boolean {
+    return this.present.some((r) => r.owner === 'device' && first >= BigInt(r.pfn) && end <= BigInt(r.pfn + r.count));
+  }
+
+  private bootOwnerOf(p: Pfn): Owner | null {
+    const run = this.present.find((r) => p >= r.pfn && p < r.pfn + r.count);
+    return run ? run.owner : null;
+  }
+
+  ownerOf(p: Pfn): Owner | null {
+    return this.changed.get(p) ?? this.bootOwnerOf(p);
+  }
+
+  setOwner(p: Pfn, owner: Owner): void {
+    if (owner === this.bootOwnerOf(p)) this.changed.delete(p);
+    else this.changed.set(p, owner);
+    if (owner === 'free') this.searchFrom = Math.min(this.searchFrom, p);
+  }
+
+  /**
+   * alloc_pages(order): the lowest free, naturally aligned run of 2^order pages (machine.md §2).
+   * A counted allocation first consults fault injection: every counted attempt counts, whether
+   * or not memory would have been found (choice: like the kernel's should_fail_alloc_page,
+   * which runs before the allocator looks for pages).
+   */
+  allocPages(order: number, owner: Owner, counted: boolean): Pfn | null {
+    if (counted && this.failAfter !== null) {
+      if (this.failAfter === 0) {
+        this.failAfter = null;
+        return null;
+      }
+      this.failAfter--;
+    }
+    const n = 2 ** order;
+    const top = Math.max(0, ...this.present.filter((r) => r.owner === 'free').map((r) => r.pfn + r.count));
+    for (let p = Math.ceil(this.searchFrom / n) * n; p + n <= top; p += n) {
+      let allFree = true;
+      for (let i = 0; i < n && allFree; i++) allFree = this.ownerOf(p + i) === 'free';
+      if (!allFree) continue;
+      for (let i = 0; i < n; i++) this.setOwner(p + i, owner);
+      if (order === 0) this.searchFrom = p + 1; // p was the lowest free pfn
+      return p;
+    }
+    return null;
+  }
+
+  freePages(pfn: Pfn, order: number): void {
+    for (let i = 0; i < 2 ** order; i++) this.setOwner(pfn + i, 'free');
+  }
+
+  /** Caller pages (machine.md §2): ascending, lowest free each, never fault-injected; all or nothing. */
+  allocCallerPages(count: number): Pfn[] | null {
+    const pfns: Pfn[] = [];
+    for (let i = 0; i < count; i++) {
+      const p = this.allocPages(0, 'caller', false);
+      if (p === null) {
+        for (const q of pfns) this.freePages(q, 0);
+        return null;
+      }
+      pfns.push(p);
+    }
+    return pfns;
+  }
+
+  /** Fault injection (machine.md §2): the (after+1)-th counted allocation from now fails. */
+  failAlloc(after: number): void {
+    this.failAfter = after;
+  }
+
+  /** Owners as sorted runs, adjacent equal owners merged (api/state.ts OwnerRun). */
+  ownerRuns(): OwnerRun[] {
+    const out: OwnerRun[] = [];
+    const push = (pfn: Pfn, count: number, owner: Owner) => {
+      if (count <= 0) return;
+      const last = out[out.length - 1];
+      if (last && last.owner === owner && last.pfn + last.count === pfn) out[out.length - 1] = { ...last, count: last.count + count };
+      else out.push({ pfn, count, owner });
+    };
+    const changed = [...this.changed.keys()].sort((a, b) => a - b);
+    let i = 0;
+    for (const run of this.present) {
+      let p = run.pfn;
+      const end = run.pfn + run.count;
+      for (; i < changed.length && (changed[i] as number) < end; i++) {
+        const c = changed[i] as number;
+        push(p, c - p, run.owner);
+        push(c, 1, this.changed.get(c) as Owner);
+        p = c + 1;
+      }
+      push(p, end - p, run.owner);
+    }
+    return out;
+  }
+}

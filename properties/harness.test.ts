@@ -1,0 +1,141 @@
+// The harness itself: the commuting square reports the first broken clause, model first; a
+// planted bug in a tiny fixture machine is caught, reduced to a 1-minimal trace with the same
+// signature, and written as a report that validates and replays.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { AbstractState, Call, Op, Result, SystemUnderTest } from '../api/index.js';
+import { configByName } from './configs.js';
+import { traceArb } from './gen/index.js';
+import { checkProperty } from './harness/check.js';
+import { tinyMachine } from './harness/fixtures/tiny-machine.js';
+import type { TinyBug } from './harness/fixtures/tiny-machine.js';
+import { geometryOf } from './harness/geometry.js';
+import { reduceTrace } from './harness/reduce.js';
+import { parseReport } from './harness/report-format.js';
+import { writeReport } from './harness/report.js';
+import type { Pair } from './harness/runner.js';
+import { runTrace } from './harness/runner.js';
+import { commutingStep } from './harness/step.js';
+
+const toy = configByName('toy24');
+const x86 = configByName('x86_64');
+const settings = { seed: 7, runs: 20, ops: 120, shrinkSeconds: 60, writeReports: false };
+const tinyPair = (bug?: TinyBug): Pair => ({ name: `tiny${bug ? `-${bug}` : ''}-vs-tiny`, impl: tinyMachine(bug), model: tinyMachine() });
+
+/** A stub side: fixed result, fixed state (for testing one step by hand). */
+function stub(result: Result, state: AbstractState, extra: Partial<SystemUnderTest> = {}): SystemUnderTest {
+  return { call: () => result, state: () => state, isVmallocAddr: () => false, ...extra };
+}
+
+const base: AbstractState = tinyMachine()(x86).state();
+const withLazy = (n: number): AbstractState => ({ ...base, vmap: { ...base.vmap, lazyNr: n } });
+const unmapRam: Call = { call: 'vm_unmap_ram', addr: 0xffffc90000104000n, count: 4 };
+const none: Result = { ok: true, value: { kind: 'none' } };
+const geo = geometryOf(x86);
+
+describe('one step (the commuting square)', () => {
+  it('names the step, the call, the first differing field and both values, model first', () => {
+    const out = commutingStep({ model: stub(none, withLazy(16)), impl: stub(none, withLazy(12)) }, { model: base, impl: base }, unmapRam, 7, geo, () => null);
+    expect(out.ok).toBe(false);
+    if (out.ok) return;
+    expect(out.failure.message).toBe('step 7 vm_unmap_ram(0xffffc90000104000, count=4) › vmap.lazyNr: model=16 impl=12');
+    expect(out.failure.signature).toBe('state:vmap.lazyNr@impl');
+  });
+
+  it('compares results before states', () => {
+    const out = commutingStep({ model: stub(none, base), impl: stub({ ok: false, err: 'ENOENT' }, base) }, { model: base, impl: base }, unmapRam, 1, geo, () => null);
+    expect(!out.ok && out.failure.message).toBe('step 1 vm_unmap_ram(0xffffc90000104000, count=4) › result: model=ok impl=ENOENT');
+  });
+
+  it('reports a rejected call that changed the state', () => {
+    const einval: Result = { ok: false, err: 'EINVAL' };
+    const out = commutingStep({ model: stub(einval, withLazy(1)), impl: stub(einval, withLazy(1)) }, { model: base, impl: base }, unmapRam, 3, geo, () => null);
+    expect(!out.ok && out.failure.signature).toBe('unchanged:vmap.lazyNr@model');
+    expect(!out.ok && out.failure.message).toMatch(/rejected with EINVAL, but the model state changed at vmap.lazyNr: before=0 after=1/);
+  });
+
+  it('reports an invariant the (agreeing) model breaks as a model bug, by name', () => {
+    const bad = { ...base, counters: { ...base.counters, badFlushes: 1 } };
+    const out = commutingStep({ model: stub(none, bad), impl: stub(none, bad) }, { model: base, impl: base }, unmapRam, 2, geo, () => null);
+    expect(!out.ok && out.failure.signature).toBe('invariant:flush-sane@model');
+  });
+
+  it('runs the implementation self-check, and turns exceptions into failures', () => {
+    const sc = commutingStep(
+      { model: stub(none, base), impl: stub(none, base, { selfCheck: () => ['red node with a red child'] }) },
+      { model: base, impl: base },
+      unmapRam,
+      4,
+      geo,
+      () => null,
+    );
+    expect(!sc.ok && sc.failure.message).toMatch(/impl.selfCheck: red node with a red child$/);
+    const boom = stub(none, base, {
+      call: () => {
+        throw new Error('rb_erase on an empty tree');
+      },
+    });
+    const ex = commutingStep({ model: stub(none, base), impl: boom }, { model: base, impl: base }, unmapRam, 5, geo, () => null);
+    expect(!ex.ok && ex.failure.signature).toBe('exception:call@impl');
+  });
+});
+
+describe('runTrace on the tiny fixture', () => {
+  it('two copies of the same machine agree on generated page-table traces', () => {
+    fc.assert(
+      fc.property(traceArb(toy, 'pagetable', { ops: 80 }), (trace) => {
+        const out = runTrace(tinyPair(), toy, trace);
+        if (!out.ok) throw new Error(out.failure.message);
+      }),
+      { seed: 3, numRuns: 15 },
+    );
+  });
+});
+
+describe('reduceTrace', () => {
+  it('finds the 1-minimal trace and shrinks arguments toward 0', () => {
+    // fails iff a map_pages of >= 3 pages comes before some flush_all
+    const fails = (t: readonly Op[]): boolean => {
+      const i = t.findIndex((o) => o.op === 'map_pages' && o.pages >= 3);
+      return i >= 0 && t.slice(i + 1).some((o) => o.op === 'flush_all');
+    };
+    const noise: Op[] = Array.from({ length: 30 }, (_, i) => ({ op: 'fail_alloc', after: i }));
+    const trace: Op[] = [...noise, { op: 'map_pages', va: '0xf00000', pages: 9 }, ...noise, { op: 'flush_all' }, ...noise];
+    const r = reduceTrace(trace, fails);
+    expect(r.trace).toEqual([{ op: 'map_pages', va: '0xf00000', pages: 3 }, { op: 'flush_all' }]);
+    expect(r.oneMinimal).toBe(true);
+  });
+});
+
+describe('a planted bug is caught, reduced and reported', () => {
+  it.each<[TinyBug, string]>([
+    ['unmap-keeps-last-leaf', 'state:leaves@impl'],
+    ['tlb-never-hits', 'result:result@impl'],
+    ['bad-flush-counts', 'state:counters.flushes@impl'],
+  ])('%s → %s, 1-minimal', (bug, signature) => {
+    const pair = tinyPair(bug);
+    const r = checkProperty({ property: 'pagetable-refines-model', subsystem: 'pagetable', pair, config: toy, settings });
+    const found = r.found;
+    expect(found?.failure.signature).toBe(signature);
+    if (!found) return;
+    const trace = found.report.trace;
+    expect(found.report.shrink.oneMinimal).toBe(true);
+    // 1-minimal: without any one op, this failure is gone
+    for (let i = 0; i < trace.length; i++) {
+      const out = runTrace(pair, toy, [...trace.slice(0, i), ...trace.slice(i + 1)]);
+      expect(!out.ok && out.failure.signature === signature).toBe(false);
+    }
+    // the report validates, round-trips and renders
+    const dir = mkdtempSync(join(tmpdir(), 'vmcheck-report-'));
+    const file = writeReport(found.report, found.records, found.last, dir);
+    const back = parseReport(readFileSync(file, 'utf8'), file);
+    expect(back).toEqual(JSON.parse(JSON.stringify(found.report)));
+    const md = readFileSync(file.replace(/\.json$/, '.md'), 'utf8');
+    expect(md).toContain(found.failure.message);
+    expect(md).toMatch(/^›\s*\d+ {2}\w+\(/m); // the failing call, numbered and marked
+    expect(md).toContain('## Address space after step');
+  });
+});

@@ -1,0 +1,126 @@
+// harness: one property on one configuration and one implementation pair — fast-check generates
+// traces and shrinks the first failure (keeping its signature), then the deterministic reducer
+// makes it 1-minimal, and the report is written (checking.md §5–6).
+import fc from 'fast-check';
+import type { MachineConfig, Op } from '../../api/index.js';
+import type { Subsystem } from '../gen/index.js';
+import { traceArb } from '../gen/index.js';
+import { reduceTrace } from './reduce.js';
+import { buildReport, writeReport } from './report.js';
+import type { ShrinkReport } from './report-format.js';
+import type { Pair, StepRecord } from './runner.js';
+import { runTrace } from './runner.js';
+import type { Settings } from './settings.js';
+import type { Snapshot, StepFailure } from './step.js';
+
+export interface FoundFailure {
+  readonly failure: StepFailure;
+  readonly report: ShrinkReport;
+  /** where the report was written, if it was */
+  readonly reportPath: string | null;
+  readonly records: readonly StepRecord[];
+  readonly last: Snapshot | undefined;
+}
+
+export interface CheckResult {
+  readonly traces: number;
+  readonly steps: number;
+  readonly skipped: number;
+  /** label -> number of traces that carried it */
+  readonly labels: ReadonlyMap<string, number>;
+  readonly elapsedMs: number;
+  readonly found: FoundFailure | null;
+}
+
+export interface CheckInput {
+  readonly property: string;
+  readonly subsystem: Subsystem;
+  readonly pair: Pair;
+  readonly config: MachineConfig;
+  readonly settings: Settings;
+  /** called after every generated trace (hunt prints progress from here) */
+  readonly onTrace?: (steps: number) => void;
+}
+
+/** Shrink a failing trace to a 1-minimal one with the same signature and build its report. */
+export function shrinkAndReport(
+  x: Omit<CheckInput, 'onTrace'> & { readonly trace: readonly Op[]; readonly from: number; readonly signature: string; readonly path: string | null },
+): FoundFailure {
+  const { pair, config, settings } = x;
+  const same = (t: readonly Op[]): boolean => {
+    const o = runTrace(pair, config, t);
+    return !o.ok && o.failure.signature === x.signature;
+  };
+  const red = reduceTrace(x.trace, same, { deadlineMs: settings.shrinkSeconds * 1000 });
+  const final = runTrace(pair, config, red.trace, { record: true });
+  if (final.ok) throw new Error(`internal: the reduced trace passes (${x.signature})`);
+  const report = buildReport({
+    property: x.property,
+    pair: pair.name,
+    config,
+    seed: settings.seed,
+    path: x.path,
+    trace: red.trace,
+    failure: final.failure,
+    shrink: { from: x.from, to: red.trace.length, oneMinimal: red.oneMinimal, tries: red.tries },
+  });
+  const records = final.records ?? [];
+  const reportPath = settings.writeReports ? writeReport(report, records, final.last) : null;
+  return { failure: final.failure, report, reportPath, records, last: final.last };
+}
+
+export function checkProperty(x: CheckInput): CheckResult {
+  const { pair, config, settings } = x;
+  const t0 = Date.now();
+  let traces = 0;
+  let steps = 0;
+  let skipped = 0;
+  const labels = new Map<string, number>();
+  let first: { signature: string; length: number } | null = null;
+  let shrinkDeadline = 0;
+  const predicate = (trace: Op[]): boolean => {
+    if (first) {
+      // fast-check is shrinking: keep only candidates that fail the same way; past the budget,
+      // call every candidate good so that fast-check stops with the last failing one
+      if (Date.now() > shrinkDeadline) return true;
+      const o = runTrace(pair, config, trace);
+      return o.ok || o.failure.signature !== first.signature;
+    }
+    const o = runTrace(pair, config, trace);
+    traces++;
+    steps += o.stats.steps;
+    skipped += o.stats.skipped;
+    for (const l of o.stats.labels) labels.set(l, (labels.get(l) ?? 0) + 1);
+    x.onTrace?.(o.stats.steps);
+    if (!o.ok) {
+      first = { signature: o.failure.signature, length: trace.length };
+      shrinkDeadline = Date.now() + (settings.shrinkSeconds * 1000) / 2;
+      return false;
+    }
+    return true;
+  };
+  const details = fc.check(fc.property(traceArb(config, x.subsystem, { ops: settings.ops }), predicate), {
+    seed: settings.seed,
+    numRuns: settings.runs,
+  });
+  let found: FoundFailure | null = null;
+  if (details.failed) {
+    const ce = details.counterexample?.[0];
+    const f = first as { signature: string; length: number } | null;
+    if (!ce || !f) {
+      throw details.errorInstance instanceof Error ? details.errorInstance : new Error(`fast-check failed without a counterexample`);
+    }
+    found = shrinkAndReport({
+      property: x.property,
+      subsystem: x.subsystem,
+      pair,
+      config,
+      settings,
+      trace: ce,
+      from: f.length,
+      signature: f.signature,
+      path: details.counterexamplePath,
+    });
+  }
+  return { traces, steps, skipped, labels, elapsedMs: Date.now() - t0, found };
+}

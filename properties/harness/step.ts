@@ -1,0 +1,251 @@
+// harness: one step = the commuting square (checking.md §2, STYLE.md 3), stated once.
+//
+//            call
+//   model ─────────► model'        results agree;  state(impl') == state(model');
+//     ║                ║           every invariant holds on that state;
+//   impl  ─────────► impl'         impl.selfCheck() is clean; a rejected call changed nothing.
+//
+// The first broken clause is reported, model value first:
+//   step 7 vm_unmap_ram(0xffffc90000104000, count=4) › vmap.lazyNr: model=16 impl=12
+import type { AbstractState, Call, MappingRec, Result, SystemUnderTest } from '../../api/index.js';
+import { REJECTING_ERRNOS } from '../../api/index.js';
+import { INVARIANTS } from '../invariants/index.js';
+import type { InvariantCtx } from '../invariants/index.js';
+import { fieldOf, firstDiff } from './compare.js';
+import { formatCall, formatResult, formatValue } from './format.js';
+import type { Geometry } from './geometry.js';
+import type { HandleTable } from './resolve.js';
+
+export interface Sides {
+  readonly model: SystemUnderTest;
+  readonly impl: SystemUnderTest;
+}
+
+export interface Snapshot {
+  readonly model: AbstractState;
+  readonly impl: AbstractState;
+}
+
+export type FailureKind = 'result' | 'state' | 'invariant' | 'unchanged' | 'handles' | 'self-check' | 'exception';
+
+export interface StepFailure {
+  /** 1-based position of the op in the trace (0: the boot state) */
+  readonly step: number;
+  readonly call: Call | null;
+  readonly callText: string;
+  readonly kind: FailureKind;
+  /** the state path, invariant name, or check that broke */
+  readonly where: string;
+  /** who is at fault: the implementation, or the model (an invariant the model breaks is a model or spec bug) */
+  readonly side: 'model' | 'impl';
+  readonly model: string;
+  readonly impl: string;
+  /** one line: `step 7 vm_unmap_ram(…) › vmap.lazyNr: model=16 impl=12` */
+  readonly message: string;
+  /** what must stay the same while shrinking: kind, invariant name or field, side */
+  readonly signature: string;
+  /** the results of the failing call, when both sides returned one */
+  readonly modelResult?: Result;
+  readonly implResult?: Result;
+}
+
+export interface StepOk {
+  readonly ok: true;
+  readonly after: Snapshot;
+  readonly modelResult: Result;
+  readonly implResult: Result;
+}
+
+export type StepOutcome = StepOk | { readonly ok: false; readonly failure: StepFailure };
+
+const SKIP_STEP: ReadonlySet<string> = new Set(['step']);
+const NONE: Result = { ok: true, value: { kind: 'none' } };
+
+function fail(
+  step: number,
+  call: Call | null,
+  w: number,
+  kind: FailureKind,
+  where: string,
+  side: 'model' | 'impl',
+  model: string,
+  impl: string,
+  what: string,
+): { ok: false; failure: StepFailure } {
+  const callText = call ? formatCall(call, w) : 'boot';
+  const sigWhere = kind === 'state' || kind === 'unchanged' || kind === 'handles' ? fieldOf(where) : where;
+  return {
+    ok: false,
+    failure: {
+      step,
+      call,
+      callText,
+      kind,
+      where,
+      side,
+      model,
+      impl,
+      message: `step ${step} ${callText} › ${what}`,
+      signature: `${kind}:${sigWhere}@${side}`,
+    },
+  };
+}
+
+function run<T>(f: () => T): { ok: true; v: T } | { ok: false; e: string } {
+  try {
+    return { ok: true, v: f() };
+  } catch (e) {
+    return { ok: false, e: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+  }
+}
+
+/** Invariants on one state; the first violation as [name, message], or null. */
+export function firstViolation(s: AbstractState, ctx: InvariantCtx): [string, string] | null {
+  for (const inv of INVARIANTS) {
+    const msg = inv.check(s, ctx);
+    if (msg !== null) return [inv.name, msg];
+  }
+  return null;
+}
+
+function handleKey(m: MappingRec): MappingRec {
+  return { kind: m.kind, va: m.va, pages: m.pages, guard: m.guard };
+}
+
+function byVa(a: MappingRec, b: MappingRec): number {
+  if (a.va !== b.va) return a.va < b.va ? -1 : 1;
+  if (a.kind !== b.kind) return a.kind < b.kind ? -1 : 1;
+  return a.pages - b.pages || a.guard - b.guard;
+}
+
+/**
+ * The harness's handle table (its own arithmetic) against the model's live mappings: a third
+ * opinion on what a call created or freed. Returns the first difference as [path, harness, model].
+ */
+export function handlesVsMappings(table: HandleTable, s: AbstractState, w: number): [string, string, string] | null {
+  const mine = table.live.map(handleKey).sort(byVa);
+  const theirs = s.mappings.map(handleKey).sort(byVa);
+  const d = firstDiff(mine, theirs, 'mappings');
+  return d ? [d.path, formatValue(d.left, w), formatValue(d.right, w)] : null;
+}
+
+/** Check the boot state: both sides boot to the same state, and it satisfies every invariant. */
+export function checkBoot(sides: Sides, geo: Geometry): StepOutcome {
+  const w = geo.w;
+  const ms = run(() => sides.model.state());
+  if (!ms.ok) return fail(0, null, w, 'exception', 'state', 'model', ms.e, '', `model threw: ${ms.e}`);
+  const is = run(() => sides.impl.state());
+  if (!is.ok) return fail(0, null, w, 'exception', 'state', 'impl', '', is.e, `impl threw: ${is.e}`);
+  return finish(0, null, sides, { model: ms.v, impl: is.v }, null, null, geo, null);
+}
+
+/**
+ * Run `call` on both sides and check the square. `before` is the previous step's snapshot (the
+ * states are fresh values each time, so keeping them costs nothing); `handles` is the harness's
+ * table after recording this call's result, or null to skip that check.
+ */
+export function commutingStep(
+  sides: Sides,
+  before: Snapshot,
+  call: Call,
+  step: number,
+  geo: Geometry,
+  handles: (r: Result) => HandleTable | null,
+): StepOutcome {
+  const w = geo.w;
+  const mr = run(() => sides.model.call(call));
+  if (!mr.ok) return fail(step, call, w, 'exception', 'call', 'model', mr.e, '', `model threw: ${mr.e}`);
+  const ir = run(() => sides.impl.call(call));
+  if (!ir.ok) return fail(step, call, w, 'exception', 'call', 'impl', formatResult(mr.v, w), ir.e, `impl threw: ${ir.e}`);
+  const rd = firstDiff(mr.v, ir.v, 'result');
+  if (rd) {
+    // the printed results when they differ (EINVAL vs ok), else the first differing value inside
+    // (a row of vmallocinfo, the fromTlb flag of a touch)
+    let m = formatResult(mr.v, w);
+    let i = formatResult(ir.v, w);
+    let where = 'result';
+    if (m === i) {
+      where = rd.path;
+      m = formatValue(rd.left, w);
+      i = formatValue(rd.right, w);
+    }
+    const f = fail(step, call, w, 'result', 'result', 'impl', m, i, `${where}: model=${m} impl=${i}`);
+    return { ok: false, failure: { ...f.failure, modelResult: mr.v, implResult: ir.v } };
+  }
+  const ms = run(() => sides.model.state());
+  if (!ms.ok) return fail(step, call, w, 'exception', 'state', 'model', ms.e, '', `model threw: ${ms.e}`);
+  const is = run(() => sides.impl.state());
+  if (!is.ok) return fail(step, call, w, 'exception', 'state', 'impl', '', is.e, `impl threw: ${is.e}`);
+  const out = finish(step, call, sides, { model: ms.v, impl: is.v }, before, mr.v, geo, handles(mr.v), ir.v);
+  return out.ok ? out : { ok: false, failure: { ...out.failure, modelResult: mr.v, implResult: ir.v } };
+}
+
+function finish(
+  step: number,
+  call: Call | null,
+  sides: Sides,
+  after: Snapshot,
+  before: Snapshot | null,
+  result: Result | null,
+  geo: Geometry,
+  handles: HandleTable | null,
+  implResult?: Result,
+): StepOutcome {
+  const w = geo.w;
+  // a side that hands back the very same state object changed nothing: skip the re-checks
+  if (before && after.model === before.model && after.impl === before.impl) {
+    return { ok: true, after, modelResult: result ?? NONE, implResult: implResult ?? result ?? NONE };
+  }
+  const d = firstDiff(after.model, after.impl);
+  if (d) {
+    const m = formatValue(d.left, w);
+    const i = formatValue(d.right, w);
+    return fail(step, call, w, 'state', d.path, 'impl', m, i, `${d.path}: model=${m} impl=${i}`);
+  }
+  // A rejected call (EINVAL, ENOENT, EEXIST) leaves the state exactly unchanged (checking.md §3);
+  // only the count of executed calls moves. The impl state equals the model's here, and so did
+  // the states before, so checking the model's pair decides the impl's too — but say whose.
+  if (before && result && !result.ok && REJECTING_ERRNOS.includes(result.err)) {
+    for (const side of ['model', 'impl'] as const) {
+      const u = firstDiff(before[side], after[side], '', SKIP_STEP);
+      if (u) {
+        const b = formatValue(u.left, w);
+        const a = formatValue(u.right, w);
+        return fail(
+          step,
+          call,
+          w,
+          'unchanged',
+          u.path,
+          side,
+          side === 'model' ? a : '',
+          side === 'impl' ? a : '',
+          `rejected with ${result.err}, but the ${side} state changed at ${u.path}: before=${b} after=${a}`,
+        );
+      }
+    }
+  }
+  // Invariants are pure functions of (state, ctx) and the two states are deep-equal here, so one
+  // evaluation gives both sides' verdicts; a violation is the model's (and the impl agrees with it).
+  const ctx: InvariantCtx = { config: geo.config, geo, call, result };
+  const v = firstViolation(after.model, ctx);
+  if (v) {
+    return fail(step, call, w, 'invariant', v[0], 'model', v[1], v[1], `${v[0]} broken by the model (and the impl agrees): ${v[1]}`);
+  }
+  if (handles) {
+    const hd = handlesVsMappings(handles, after.model, w);
+    if (hd) {
+      return fail(step, call, w, 'handles', hd[0], 'model', hd[2], `harness: ${hd[1]}`, `${hd[0]}: harness=${hd[1]} model=${hd[2]} (the handle table the harness computed disagrees)`);
+    }
+  }
+  for (const side of ['impl', 'model'] as const) {
+    const sc = run(() => sides[side].selfCheck?.() ?? []);
+    if (!sc.ok) return fail(step, call, w, 'exception', 'selfCheck', side, side === 'model' ? sc.e : '', side === 'impl' ? sc.e : '', `${side}.selfCheck threw: ${sc.e}`);
+    const first = sc.v[0];
+    if (first !== undefined) {
+      const more = sc.v.length > 1 ? ` (+${sc.v.length - 1} more)` : '';
+      return fail(step, call, w, 'self-check', 'selfCheck', side, side === 'model' ? first : '', side === 'impl' ? first : '', `${side}.selfCheck: ${first}${more}`);
+    }
+  }
+  return { ok: true, after, modelResult: result ?? NONE, implResult: implResult ?? result ?? NONE };
+}

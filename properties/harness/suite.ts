@@ -1,0 +1,65 @@
+// harness: the one runner every refinement property uses (STYLE.md 12): describe.each over the
+// configurations, one test per implementation pair, fast-check with a fixed seed printed in
+// the suite title; the coverage-label table is printed after each configuration.
+import { describe, expect, it } from 'vitest';
+import type { MachineConfig } from '../../api/index.js';
+import { CONFIGS } from '../configs.js';
+import type { Subsystem } from '../gen/index.js';
+import { IMPLEMENTATIONS } from '../implementations.js';
+import type { CheckResult } from './check.js';
+import { checkProperty } from './check.js';
+import { shownPath } from './report.js';
+import { settingsFromEnv } from './settings.js';
+
+export interface PropertySpec {
+  /** file and report name, e.g. 'pagetable-refines-model' */
+  readonly property: string;
+  readonly subsystem: Subsystem;
+  /** default traces per configuration and longest trace (VMCHECK_RUNS / VMCHECK_OPS override) */
+  readonly runs: number;
+  readonly ops: number;
+  /** declared minimum share of traces (0..1) carrying a label, per configuration */
+  readonly minimums?: (config: MachineConfig) => Readonly<Record<string, number>>;
+  /** configurations to run on (default: all) */
+  readonly configs?: readonly MachineConfig[];
+}
+
+export function labelTable(r: CheckResult, minimums: Readonly<Record<string, number>> = {}): string {
+  const rows = [...new Set([...r.labels.keys(), ...Object.keys(minimums)])].sort();
+  const width = Math.max(10, ...rows.map((l) => l.length));
+  return rows
+    .map((l) => {
+      const share = r.traces === 0 ? 0 : (r.labels.get(l) ?? 0) / r.traces;
+      const min = minimums[l];
+      const flag = min !== undefined ? (share >= min ? `  (min ${(100 * min).toFixed(0)}%)` : `  BELOW min ${(100 * min).toFixed(0)}%`) : '';
+      return `  ${l.padEnd(width)} ${(100 * share).toFixed(0).padStart(3)}%${flag}`;
+    })
+    .join('\n');
+}
+
+export function refinementSuite(spec: PropertySpec): void {
+  const s = settingsFromEnv(spec);
+  const configs = spec.configs ?? CONFIGS;
+  describe.each(configs)(`${spec.property} · $name · seed ${s.seed}, ${s.runs} runs × ≤${s.ops} ops`, (config) => {
+    for (const pair of IMPLEMENTATIONS) {
+      it(`${pair.name}: every step commutes and every invariant holds`, () => {
+        const r = checkProperty({ property: spec.property, subsystem: spec.subsystem, pair, config, settings: s });
+        const minimums = spec.minimums?.(config) ?? {};
+        const rate = r.elapsedMs > 0 ? Math.round((1000 * r.steps) / r.elapsedMs) : 0;
+        console.log(
+          `${spec.property} · ${config.name} · ${pair.name}: ${r.traces} traces, ${r.steps} steps (${r.skipped} skipped), ` +
+            `${(r.elapsedMs / 1000).toFixed(1)} s, ${rate} steps/s\n${labelTable(r, minimums)}`,
+        );
+        if (r.found) {
+          const where = r.found.reportPath ? `\nreport: ${shownPath(r.found.reportPath)} (and .md)` : '';
+          const n = r.found.report.trace.length;
+          throw new Error(`${r.found.failure.message}\nminimal trace: ${n} op${n === 1 ? '' : 's'}${where}`);
+        }
+        for (const [label, min] of Object.entries(minimums)) {
+          const share = r.traces === 0 ? 0 : (r.labels.get(label) ?? 0) / r.traces;
+          expect(share, `coverage label '${label}' on ${config.name}`).toBeGreaterThanOrEqual(min);
+        }
+      });
+    }
+  });
+}

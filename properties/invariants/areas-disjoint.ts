@@ -1,0 +1,91 @@
+// invariant areas-disjoint (checking.md §4, vmap.md §1, vmap-blocks.md §2): busy and lazy areas
+// are sorted, page aligned, non-empty, inside the vmalloc space and never overlap; every live
+// mapping of a vmap-level kind lies inside a busy area; every block is a busy area of exactly
+// VMAP_BLOCK_SIZE, aligned to it, in the main range; its sub-allocations lie inside it, below
+// the bump pointer, without overlapping; a small vm_map_ram mapping starts a sub-allocation.
+import type { AbstractState, AreaRec, BlockRec } from '../../api/index.js';
+import { hex } from '../harness/geometry.js';
+import type { InvariantCtx } from './context.js';
+
+const VMAP_KINDS: ReadonlySet<string> = new Set(['vmalloc', 'vmap', 'ioremap', 'vm_area', 'vm_map_ram']);
+
+/** Index of the last area with start <= va, or -1. */
+function areaIndexAt(areas: readonly AreaRec[], va: bigint): number {
+  let lo = 0;
+  let hi = areas.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((areas[mid] as AreaRec).start <= va) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+function blockAt(blocks: readonly BlockRec[], va: bigint, size: bigint): BlockRec | null {
+  let lo = 0;
+  let hi = blocks.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((blocks[mid] as BlockRec).start <= va) lo = mid + 1;
+    else hi = mid;
+  }
+  const b = blocks[lo - 1];
+  return b && va < b.start + size ? b : null;
+}
+
+export function areasDisjoint(s: AbstractState, ctx: InvariantCtx): string | null {
+  const g = ctx.geo;
+  const A = (a: bigint): string => hex(a, g.w);
+  const ps = g.pageSize;
+  const areas = s.vmap.areas;
+  for (let i = 0; i < areas.length; i++) {
+    const a = areas[i] as AreaRec;
+    const what = `${a.lazy ? 'lazy' : 'busy'} area [${A(a.start)}, ${A(a.end)})`;
+    if (a.start >= a.end) return `${what} is empty`;
+    if (a.start % ps !== 0n || a.end % ps !== 0n) return `${what} is not page aligned`;
+    if (!g.vmallocRanges.some((r) => r.start <= a.start && a.end <= r.end)) return `${what} lies outside the vmalloc space`;
+    const next = areas[i + 1];
+    if (next && a.end > next.start) {
+      return `${what} overlaps (or is listed after) [${A(next.start)}, ${A(next.end)})`;
+    }
+  }
+  for (const m of s.mappings) {
+    if (!VMAP_KINDS.has(m.kind)) continue;
+    const end = m.va + BigInt(m.pages + m.guard) * ps;
+    const a = areas[areaIndexAt(areas, m.va)];
+    if (!a || a.lazy || end > a.end) {
+      return `the live ${m.kind} mapping [${A(m.va)}, ${A(end)}) is not inside a busy area`;
+    }
+  }
+  const bits = g.vmapBbmapBits;
+  for (const b of s.blocks.blocks) {
+    const end = b.start + g.blockSize;
+    const what = `cpu ${b.cpu}'s block ${A(b.start)}`;
+    if (b.start % g.blockSize !== 0n) return `${what} is not aligned to VMAP_BLOCK_SIZE ${A(g.blockSize)}`;
+    if (b.start < g.mainVmalloc.start || end > g.mainVmalloc.end) return `${what} lies outside the main vmalloc range`;
+    const a = areas[areaIndexAt(areas, b.start)];
+    if (!a || a.start !== b.start || a.end !== end || a.lazy) return `${what} is not a busy area of exactly VMAP_BLOCK_SIZE`;
+    const bump = bits - b.free;
+    const subs = [...b.subs].sort((x, y) => x.offset - y.offset);
+    let prevEnd = 0;
+    for (const sub of subs) {
+      const subEnd = sub.offset + 2 ** sub.order;
+      if (sub.offset < prevEnd) return `${what}: sub-allocations at page ${sub.offset} overlap`;
+      if (sub.offset < 0 || subEnd > bump) {
+        return `${what}: sub-allocation pages [${sub.offset}, ${subEnd}) lie beyond the bump pointer ${bump}`;
+      }
+      prevEnd = subEnd;
+    }
+  }
+  for (const m of s.mappings) {
+    if (m.kind !== 'vm_map_ram' || m.pages > g.vmapMaxAlloc) continue;
+    const b = blockAt(s.blocks.blocks, m.va, g.blockSize);
+    if (!b) return `the small vm_map_ram mapping at ${A(m.va)} (${m.pages} pages) is in no block`;
+    const off = Number((m.va - b.start) / ps);
+    const sub = b.subs.find((x) => x.offset === off);
+    if (!sub || 2 ** sub.order < m.pages) {
+      return `the small vm_map_ram mapping at ${A(m.va)} (${m.pages} pages) is no sub-allocation of block ${A(b.start)}`;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,62 @@
+// invariant no-reuse-before-flush (checking.md §4): no CPU's TLB holds, for an address inside a
+// live mapping of a vmap-level kind (guard page included), a translation other than that
+// mapping's own current leaf. An address range is handed out again only after the flush that
+// drops what its previous owner left in the TLBs (vmap.md §4). Machine-level 'pages'/'device'
+// mappings are excluded: unmap_pages does not flush, by design (vunmap_page_range).
+import type { AbstractState, TlbRun } from '../../api/index.js';
+import { hex } from '../harness/geometry.js';
+import type { InvariantCtx } from './context.js';
+import { h, leavesIn } from './lookup.js';
+
+const VMAP_KINDS: ReadonlySet<string> = new Set(['vmalloc', 'vmap', 'ioremap', 'vm_area', 'vm_map_ram']);
+
+function tlbRunsIn(runs: readonly TlbRun[], start: bigint, end: bigint, pageSize: bigint): TlbRun[] {
+  let lo = 0;
+  let hi = runs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const r = runs[mid] as TlbRun;
+    if (r.va + BigInt(r.pages) * pageSize <= start) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: TlbRun[] = [];
+  for (let i = lo; i < runs.length; i++) {
+    const r = runs[i] as TlbRun;
+    if (r.va >= end) break;
+    out.push(r);
+  }
+  return out;
+}
+
+export function noReuseBeforeFlush(s: AbstractState, ctx: InvariantCtx): string | null {
+  const g = ctx.geo;
+  const ps = g.pageSize;
+  for (const m of s.mappings) {
+    if (!VMAP_KINDS.has(m.kind)) continue;
+    const mEnd = m.va + BigInt(m.pages + m.guard) * ps;
+    for (const cpu of s.tlb) {
+      for (const t of tlbRunsIn(cpu.runs, m.va, mEnd, ps)) {
+        // the overlap [a, b) of this cached run with the mapping; both the TLB and a leaf run
+        // map va linearly (slope 1 page per page), so one point per leaf segment decides it
+        const a = t.va > m.va ? t.va : m.va;
+        const tEnd = t.va + BigInt(t.pages) * ps;
+        const b = tEnd < mEnd ? tEnd : mEnd;
+        const tlbPfn = (va: bigint): number => t.pfn + Number((va - t.va) / ps);
+        let at = a;
+        for (const l of leavesIn(s.leaves, a, b, ps)) {
+          if (l.va > at) break; // a hole before this leaf: handled below
+          const lEnd = l.va + BigInt(l.pages) * ps;
+          const leafPfn = l.pfn + Number((at - l.va) / ps);
+          if (leafPfn !== tlbPfn(at)) {
+            return `cpu ${cpu.cpu} caches ${hex(at, g.w)} -> pfn ${h(tlbPfn(at))}, but the ${m.kind} mapping at ${hex(m.va, g.w)} maps it to pfn ${h(leafPfn)}`;
+          }
+          at = lEnd < b ? lEnd : b;
+        }
+        if (at < b) {
+          return `cpu ${cpu.cpu} caches ${hex(at, g.w)} -> pfn ${h(tlbPfn(at))} inside the ${m.kind} mapping at ${hex(m.va, g.w)}, where nothing is mapped (stale TLB entry)`;
+        }
+      }
+    }
+  }
+  return null;
+}

@@ -1,0 +1,120 @@
+// invariant vmemmap-backed (vmemmap.md §6, checking.md §4): a vmemmap unit (a base page, or a
+// huge leaf as a whole) is mapped if and only if it holds the memmap of at least one present
+// sub-section; every unit is backed either by RAM owned 'vmemmap' or by pages of a live
+// altmap's device (owned 'device'); no backing page backs two units; every RAM 'vmemmap' page
+// backs one (nothing leaked); page-table pages are never device pages.
+import type { AbstractState, Addr, AltmapRec, LeafRun, Pfn } from '../../api/index.js';
+import { hex } from '../harness/geometry.js';
+import type { InvariantCtx } from './context.js';
+import { h, leafAt, ownersIn } from './lookup.js';
+
+/** The harness's own vmemmap arithmetic (vmemmap.md §1; machine.md §1). */
+export interface VmemmapGeo {
+  readonly start: Addr; // VMEMMAP_START
+  readonly end: Addr; // the end of the vmemmap of every hot-pluggable pfn
+  readonly basePfn: Pfn; // 0, or memstart_pfn on arm64
+  readonly ssPfns: number; // PAGES_PER_SUBSECTION
+}
+
+export function vmemmapGeo(ctx: InvariantCtx): VmemmapGeo | null {
+  const p = ctx.geo.preset;
+  if (p.vmemmapStart === null) return null;
+  let basePfn = 0;
+  if (p.vmemmapBase === 'memstart') {
+    const align = Number((p.memstartAlign ?? ctx.geo.pageSize) / ctx.geo.pageSize);
+    const first = Math.min(...ctx.config.ram.banks.map((b) => b.start));
+    basePfn = first - (first % align);
+  }
+  // hot-pluggable pfns: below 2^MAX_PHYSMEM_BITS; arm64 also inside the linear map, which is
+  // half the virtual address space from memstart; the vmemmap never runs past the top
+  let pfns = p.maxPhysmemBits === undefined ? null : 2n ** BigInt(p.maxPhysmemBits - p.pageShift) - BigInt(basePfn);
+  if (p.vmemmapBase === 'memstart') {
+    const vaBits = p.pageShift + p.levels.reduce((n, l) => n + l.bits, 0);
+    const linear = 2n ** BigInt(vaBits - 1 - p.pageShift);
+    if (pfns === null || linear < pfns) pfns = linear;
+  }
+  let end = ctx.geo.top;
+  if (pfns !== null && p.vmemmapStart + pfns * 64n < end) end = p.vmemmapStart + pfns * 64n;
+  return { start: p.vmemmapStart, end, basePfn, ssPfns: 2 ** (p.subsectionShift - p.pageShift) };
+}
+
+/** The pfns whose struct pages lie in the vmemmap bytes [va, va + size). */
+export function pfnsHeldBy(v: VmemmapGeo, va: Addr, size: Addr): { lo: Pfn; hi: Pfn } {
+  return { lo: v.basePfn + Number((va - v.start) / 64n), hi: v.basePfn + Number((va + size - v.start) / 64n) };
+}
+
+/** One mapped vmemmap unit: a base page, or a huge leaf as a whole. */
+export interface Unit {
+  readonly va: Addr;
+  readonly pages: number;
+  readonly pfn: Pfn;
+}
+
+/** The vmemmap units: the leaves inside the vmemmap region, one per leaf. */
+export function vmemmapUnits(s: AbstractState, ctx: InvariantCtx, v: VmemmapGeo): Unit[] {
+  const units: Unit[] = [];
+  const ps = ctx.geo.pageSize;
+  for (const r of s.leaves) {
+    if (r.va + BigInt(r.pages) * ps <= v.start || r.va >= v.end) continue;
+    const per = 2 ** (ctx.geo.entryShift[r.level]! - ctx.geo.pageShift);
+    for (let i = 0; i < r.pages; i += per) units.push({ va: r.va + BigInt(i) * ps, pages: per, pfn: r.pfn + i });
+  }
+  return units;
+}
+
+/** the live altmap whose device holds pfn */
+export function altmapOf(s: AbstractState, pfn: Pfn): AltmapRec | undefined {
+  return s.vmemmap?.altmaps.find((a) => pfn >= a.basePfn && pfn <= a.endPfn);
+}
+
+export function vmemmapBacked(s: AbstractState, ctx: InvariantCtx): string | null {
+  const v = vmemmapGeo(ctx);
+  if (!v || !s.vmemmap) return null;
+  const g = ctx.geo;
+  const A = (a: Addr): string => hex(a, g.w);
+  const present = s.vmemmap.present;
+  const anyPresent = (lo: Pfn, hi: Pfn): boolean => present.some((r) => r.pfn < hi && lo < r.pfn + r.count);
+  // present → mapped: every vmemmap page of a present run's memmap has a translation
+  for (const r of present) {
+    const first = v.start + BigInt(r.pfn - v.basePfn) * 64n;
+    const last = v.start + BigInt(r.pfn + r.count - v.basePfn) * 64n;
+    for (let va = first - (first % g.pageSize); va < last; ) {
+      const leaf: LeafRun | null = leafAt(s.leaves, va, g.pageSize);
+      if (!leaf) return `present ${r.kind} pfns ${h(r.pfn)}+${h(r.count)}: their memmap at ${A(va)} is not mapped`;
+      va = leaf.va + BigInt(leaf.pages) * g.pageSize;
+    }
+  }
+  const units = vmemmapUnits(s, ctx, v);
+  const used = new Map<Pfn, Addr>();
+  let ramPages = 0;
+  for (const u of units) {
+    const size = BigInt(u.pages) * g.pageSize;
+    const { lo, hi } = pfnsHeldBy(v, u.va, size);
+    if (!anyPresent(lo, hi)) return `vmemmap unit ${A(u.va)} (${u.pages} pages) is mapped but holds the memmap of no present sub-section (pfns ${h(lo)}..${h(hi)})`;
+    const alt = altmapOf(s, u.pfn);
+    for (let p = u.pfn; p < u.pfn + u.pages; p++) {
+      const twice = used.get(p);
+      if (twice !== undefined) return `pfn ${h(p)} backs two vmemmap units, ${A(twice)} and ${A(u.va)}`;
+      used.set(p, u.va);
+    }
+    const want = alt ? 'device' : 'vmemmap';
+    if (altmapOf(s, u.pfn + u.pages - 1) !== alt) return `vmemmap unit ${A(u.va)} is backed by pfns ${h(u.pfn)}+${u.pages} that straddle an altmap's device`;
+    for (const o of ownersIn(s.owners, u.pfn, u.pages)) {
+      if (o.owner !== want) return `vmemmap unit ${A(u.va)} is backed by pfn ${h(Math.max(o.pfn, u.pfn))} owned '${o.owner}', not '${want}'${alt ? ` (altmap of ${h(alt.basePfn)})` : ' (RAM)'}`;
+    }
+    if (ownersIn(s.owners, u.pfn, u.pages).reduce((n, o) => n + Math.min(o.pfn + o.count, u.pfn + u.pages) - Math.max(o.pfn, u.pfn), 0) !== u.pages) {
+      return `vmemmap unit ${A(u.va)} is backed by pfns ${h(u.pfn)}+${u.pages} that are not all memory`;
+    }
+    if (!alt) ramPages += u.pages;
+  }
+  // nothing leaked: every RAM page owned 'vmemmap' backs a unit
+  const owned = s.owners.filter((o) => o.owner === 'vmemmap').reduce((n, o) => n + o.count, 0);
+  if (owned !== ramPages) return `${owned} RAM pages are owned 'vmemmap' but ${ramPages} back vmemmap units`;
+  for (const t of s.tables) {
+    const alt = altmapOf(s, t.pfn);
+    if (alt) return `page-table page pfn ${h(t.pfn)} (level ${t.level}, ${A(t.va)}) lies in the device of the altmap at ${h(alt.basePfn)}`;
+    const own = ownersIn(s.owners, t.pfn, 1)[0];
+    if (own && own.pfn <= t.pfn && own.owner === 'device') return `page-table page pfn ${h(t.pfn)} (level ${t.level}, ${A(t.va)}) is device memory`;
+  }
+  return null;
+}

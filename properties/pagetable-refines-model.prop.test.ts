@@ -1,0 +1,21 @@
+// Property: at the machine level (page tables, walker, TLBs, fault injection), the
+// implementation refines the model — after every op of a generated trace the results agree, the
+// abstract states are equal, and every invariant holds (checking.md §2, machine.md).
+import type { MachineConfig } from '../api/index.js';
+import { PRESETS } from '../api/index.js';
+import { refinementSuite } from './harness/suite.js';
+
+const topWindow = (c: MachineConfig): boolean => c.windows.some((w) => BigInt(w.end) === 1n << BigInt(PRESETS[c.preset].bitsPerLong));
+
+refinementSuite({
+  property: 'pagetable-refines-model',
+  subsystem: 'pagetable',
+  runs: 12,
+  ops: 300,
+  // what the generator must reach, per configuration (checking.md §5)
+  minimums: (c) => ({
+    EBUSY: 0.3,
+    'huge leaf': 0.3,
+    ...(topWindow(c) ? { 'range ending at 2^W': 0.3 } : {}),
+  }),
+});
