@@ -11,3 +11,5 @@ export { OWNERS } from './owners.js';
 export type { Owner } from './owners.js';
 export { PRESETS } from './presets.js';
 export type { Level, Preset, PresetName } from './presets.js';
+export type * from './layout.js';
+export type * from './directmap.js';

@@ -8,7 +8,7 @@ export function usageError(usage: string, why: string): never {
 }
 
 export function parseArgs(argv: readonly string[], spec: Readonly<Record<string, ArgKind>>, usage: string): Record<string, string | number | boolean> & { _: string[] } {
-  const out: Record<string, string | number | boolean> & { _: string[] } = { _: [] };
+  const out = { _: [] as string[] } as Record<string, string | number | boolean> & { _: string[] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (!a.startsWith('--')) {

@@ -1,4 +1,5 @@
-// model: struct vmem_altmap as counters — reference semantics (vmemmap.md §2). Clarity over speed.
+// model: struct vmem_altmap as counters — reference semantics. Clarity over speed.
+// The arithmetic of vmemmap.md §2, line by line.
 import type { AltmapRec, Pfn } from '../api/index.js';
 
 export interface Altmap {

@@ -12,15 +12,8 @@ import type { VmapArea, VmapAreas } from './vmap.js';
 /** A live sub-allocation at page `offset` of its block: consumes 2^order pages, maps `count`. */
 type Sub = { readonly offset: number; readonly count: number; readonly order: number; readonly pfns: readonly Pfn[] };
 
-interface Block {
-  readonly cpu: number;
-  readonly area: VmapArea;
-  free: number;
-  dirty: number;
-  dirtyMin: number;
-  dirtyMax: number;
-  subs: Sub[];
-}
+/** A block: its area, owner, never-used pages, freed pages and their unflushed range [dirtyMin, dirtyMax). */
+type Block = { readonly cpu: number; readonly area: VmapArea; free: number; dirty: number; dirtyMin: number; dirtyMax: number; subs: Sub[] };
 
 /** Per possible CPU: every live block it owns (full ones too), and its free list (oldest first). */
 type CpuQueue = { readonly cpu: number; blocks: Block[]; freeList: Block[] };
@@ -61,7 +54,7 @@ export class VmapBlocks {
 
   /** §3: vm_map_ram(count, cpu) — caller pages, then vb_alloc or a large area, then the mapping. */
   vmMapRam(count: number, cpu: number): Result {
-    if (!Number.isInteger(count) || count < 1 || !this.m.tlb.isOnline(cpu)) return fail('EINVAL');
+    if (!Number.isSafeInteger(count) || count < 1 || !this.m.tlb.isOnline(cpu)) return fail('EINVAL');
     const pfns = this.m.pm.allocCallerPages(count);
     if (pfns === null) return fail('ENOMEM');
     const got = count <= this.maxAlloc ? this.vbAlloc(count, cpu, pfns) : this.allocLarge(count, pfns);
@@ -109,7 +102,7 @@ export class VmapBlocks {
    */
   vmUnmapRam(addr: Addr, count: number): Result {
     if (!isAligned(addr, this.m.pageSize) || addr < this.main.start || addr >= this.main.end) return fail('EINVAL');
-    if (!Number.isInteger(count) || count < 1) return fail('EINVAL');
+    if (!Number.isSafeInteger(count) || count < 1) return fail('EINVAL');
     const b = this.blockAt(addr);
     if (b) {
       const off = Number((addr - b.area.start) / this.m.pageSize);
@@ -155,20 +148,17 @@ export class VmapBlocks {
     this.vmap.lazyFree(b.area);
   }
 
-  /** §6: no live sub-allocation, not fully dirty; vm_unmap_aliases (force false) also wants free < threshold. */
-  private isReleasableFragmented(b: Block, force: boolean): boolean {
-    const fragmented = b.subs.length === 0 && b.dirty < this.bits;
-    return fragmented && (force || b.free < this.threshold);
-  }
-
-  /** §6: mark used up, leave the lists and the index, lazy-free the area. Returns the released blocks. */
-  private releaseFragmented(force: boolean): Block[] {
-    const released = this.allBlocks().filter((b) => this.isReleasableFragmented(b, force));
-    for (const b of released) {
+  /**
+   * §6: release fragmented blocks (no live sub-allocation, not fully dirty) — all of them when
+   * forced, else (vm_unmap_aliases) only those with free < VMAP_PURGE_THRESHOLD: mark used up,
+   * leave the lists, lazy-free the area.
+   */
+  private releaseFragmented(force: boolean): void {
+    const fragmented = (b: Block) => b.subs.length === 0 && b.dirty < this.bits;
+    for (const b of this.allBlocks().filter((x) => fragmented(x) && (force || x.free < this.threshold))) {
       Object.assign(b, { free: 0, dirty: this.bits, dirtyMin: 0, dirtyMax: this.bits });
       this.releaseBlock(b);
     }
-    return released;
   }
 
   /** §7: release nearly used-up fragmented blocks, collect and reset every other dirty range, purge with it. */
@@ -196,22 +186,17 @@ export class VmapBlocks {
   }
 
   private freeCallerPages(pfns: readonly Pfn[]): void {
-    for (const p of pfns) this.m.pm.freePages(p, 0);
+    pfns.forEach((p) => this.m.pm.freePages(p, 0));
   }
 
   state(): BlocksState {
     const blocks = this.allBlocks()
       .sort((a, b) => (a.area.start < b.area.start ? -1 : 1))
-      .map((b) => ({
-        cpu: b.cpu,
-        start: b.area.start,
-        free: b.free,
-        dirty: b.dirty,
-        dirtyMin: b.dirtyMin,
-        dirtyMax: b.dirtyMax,
-        onFreeList: this.queue(b.cpu).freeList.includes(b),
-        subs: [...b.subs].sort((x, y) => x.offset - y.offset).map((s) => ({ offset: s.offset, order: s.order })),
-      }));
+      .map((b) => {
+        const { area, subs, ...counters } = b;
+        const onFreeList = this.queue(b.cpu).freeList.includes(b);
+        return { ...counters, start: area.start, onFreeList, subs: [...subs].sort((x, y) => x.offset - y.offset).map(({ offset, order }) => ({ offset, order })) };
+      });
     return { blocks, freeLists: this.cpus.map((q) => ({ cpu: q.cpu, starts: q.freeList.map((b) => b.area.start) })) };
   }
 

@@ -1,5 +1,5 @@
-// model: mapping and unmapping the vmemmap (vmemmap_populate, vmemmap_free) — reference
-// semantics (vmemmap.md §3-§5). Clarity over speed.
+// model: populating and freeing the vmemmap — reference semantics. Clarity over speed.
+// vmemmap_populate, vmemmap_alloc_block_buf and vmemmap_free as vmemmap.md §3-§5 state them.
 //
 // State: the populated sub-sections as a set (with what put them there), and every mapped
 // vmemmap unit (a base page or a huge chunk) keyed by its virtual address, with the block that

@@ -1,6 +1,6 @@
-// model: sparse vmemmap and memory hot-plug (add_memory, add_device, remove, remove_device,
-// touch_page) — reference semantics (vmemmap.md §4-§5, calls.ts). Clarity over speed.
-import type { Errno, Owner, Pfn, Result, VmemmapState } from '../api/index.js';
+// model: sparse vmemmap and memory hot-plug — reference semantics. Clarity over speed.
+// add_memory, add_device, remove, remove_device, touch_page (vmemmap.md §4-§5, api/calls.ts).
+import type { Call, Errno, Owner, Pfn, Result, VmemmapState } from '../api/index.js';
 import { altmapRec, newAltmap } from './altmap.js';
 import type { Machine } from './machine.js';
 import { NONE, fail } from './result.js';
@@ -183,3 +183,13 @@ export function cutPhys(m: Machine, start: Pfn, end: Pfn): void {
   }
 }
 
+export type VmemmapCall = Extract<Call, { call: 'add_memory' | 'add_device' | 'remove' | 'remove_device' | 'touch_page' }>;
+
+/** The five hot-plug calls, for the model's Kernel facade. */
+export function modelVmemmapCall(vm: ModelVmemmap, c: VmemmapCall): Result {
+  if (c.call === 'add_memory') return vm.addMemory(c.pfn, c.pages);
+  if (c.call === 'add_device') return vm.addDevice(c.pfn, c.pages, c.reserve, c.free);
+  if (c.call === 'remove') return vm.remove(c.pfn, c.pages);
+  if (c.call === 'remove_device') return vm.removeDevice(c.pfn);
+  return vm.touchPage(c.pfn, c.cpu);
+}

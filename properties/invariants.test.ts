@@ -134,7 +134,19 @@ describe('pagetable-shape', () => {
   });
   it('reports a leaf in a table that does not exist', () => {
     const tables = sound.tables.filter((t) => !(t.level === 2 && t.va === 0x820000n));
-    expect(pagetableShape(broken({ tables }), ctx)).toMatch(/has no level-2 table at 0x820000/);
+    const owners = [
+      ...sound.owners.filter((o) => o.owner !== 'pagetable' && o.pfn < 0x121),
+      { pfn: 0x121, count: 2, owner: 'pagetable' as const },
+      { pfn: 0x123, count: 1, owner: 'free' as const },
+      { pfn: 0x124, count: 2, owner: 'pagetable' as const },
+      ...sound.owners.filter((o) => o.pfn > 0x121),
+    ];
+    expect(pagetableShape(broken({ tables, owners }), ctx)).toMatch(/has no level-2 table at 0x820000/);
+  });
+  it('reports a page owned by the page table that no table uses (a leaked table page)', () => {
+    const tables = sound.tables.filter((t) => !(t.level === 2 && t.va === 0x820000n));
+    const leaves = sound.leaves.filter((l) => l.va !== 0x820000n);
+    expect(pagetableShape(broken({ tables, leaves }), ctx)).toMatch(/5 pages are owned 'pagetable' but 4 tables exist/);
   });
 });
 

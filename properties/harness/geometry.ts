@@ -25,6 +25,9 @@ export interface Geometry {
   readonly entryShift: readonly number[];
   /** spanShift[l]: bytes covered by one whole level-l table (= entryShift[l - 1] for l > 0) */
   readonly spanShift: readonly number[];
+  /** the same as byte counts */
+  readonly entrySize: readonly bigint[];
+  readonly spanSize: readonly bigint[];
   /** leafOk[l]: the preset allows leaves at level l */
   readonly leafOk: readonly boolean[];
   /** largest leaf size (shift) the preset allows */
@@ -144,6 +147,8 @@ export function geometryOf(config: MachineConfig): Geometry {
     levels,
     entryShift,
     spanShift,
+    entrySize: entryShift.map((x) => 1n << BigInt(x)),
+    spanSize: spanShift.map((x) => 1n << BigInt(x)),
     leafOk,
     maxLeafShift: Math.max(...p.leafShifts),
     vmallocRanges: sortedRanges,

@@ -192,11 +192,10 @@ function finish(
   implResult?: Result,
 ): StepOutcome {
   const w = geo.w;
-  // a side that hands back the very same state object changed nothing: skip the re-checks
-  if (before && after.model === before.model && after.impl === before.impl) {
-    return { ok: true, after, modelResult: result ?? NONE, implResult: implResult ?? result ?? NONE };
-  }
-  const d = firstDiff(after.model, after.impl);
+  // both sides handing back the very same state objects as before changed nothing: the
+  // comparison and the invariants would repeat the last step's verdicts
+  const same = before !== null && after.model === before.model && after.impl === before.impl;
+  const d = same ? null : firstDiff(after.model, after.impl);
   if (d) {
     const m = formatValue(d.left, w);
     const i = formatValue(d.right, w);
@@ -205,7 +204,7 @@ function finish(
   // A rejected call (EINVAL, ENOENT, EEXIST) leaves the state exactly unchanged (checking.md §3);
   // only the count of executed calls moves. The impl state equals the model's here, and so did
   // the states before, so checking the model's pair decides the impl's too — but say whose.
-  if (before && result && !result.ok && REJECTING_ERRNOS.includes(result.err)) {
+  if (!same && before && result && !result.ok && REJECTING_ERRNOS.includes(result.err)) {
     for (const side of ['model', 'impl'] as const) {
       const u = firstDiff(before[side], after[side], '', SKIP_STEP);
       if (u) {
@@ -228,7 +227,7 @@ function finish(
   // Invariants are pure functions of (state, ctx) and the two states are deep-equal here, so one
   // evaluation gives both sides' verdicts; a violation is the model's (and the impl agrees with it).
   const ctx: InvariantCtx = { config: geo.config, geo, call, result };
-  const v = firstViolation(after.model, ctx);
+  const v = same ? null : firstViolation(after.model, ctx);
   if (v) {
     return fail(step, call, w, 'invariant', v[0], 'model', v[1], v[1], `${v[0]} broken by the model (and the impl agrees): ${v[1]}`);
   }

@@ -2,14 +2,26 @@
 // by pfn), so that every invariant stays O(n log n) per step.
 import type { Addr, LeafRun, OwnerRun, Pfn } from '../../api/index.js';
 
+const endsMemo = new WeakMap<readonly LeafRun[], bigint[]>();
+
+/** The end address of every leaf run, computed once per state (states are fresh values). */
+function leafEnds(leaves: readonly LeafRun[], pageSize: Addr): bigint[] {
+  let ends = endsMemo.get(leaves);
+  if (!ends) {
+    ends = leaves.map((r) => r.va + BigInt(r.pages) * pageSize);
+    endsMemo.set(leaves, ends);
+  }
+  return ends;
+}
+
 /** Index of the first leaf run whose end is above `va` (the run containing va, or the next one). */
 export function firstLeafEndingAfter(leaves: readonly LeafRun[], va: Addr, pageSize: Addr): number {
+  const ends = leafEnds(leaves, pageSize);
   let lo = 0;
-  let hi = leaves.length;
+  let hi = ends.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    const r = leaves[mid] as LeafRun;
-    if (r.va + BigInt(r.pages) * pageSize <= va) lo = mid + 1;
+    if ((ends[mid] as bigint) <= va) lo = mid + 1;
     else hi = mid;
   }
   return lo;

@@ -1,7 +1,8 @@
 // invariant no-stale-alias-after-unmap-aliases (checking.md §4, vmap-blocks.md §7): right after
 // vm_unmap_aliases, no stale virtual alias of any page remains in vmalloc space —
 //   1. every page-table entry there lies inside a live mapping and maps a page that mapping
-//      owns (by owner: vmalloc pages, caller pages, device memory);
+//      owns (by owner: vmalloc or caller pages; device memory is not checked — it may be
+//      ioremapped twice), and no RAM page is mapped at two addresses there;
 //   2. every TLB entry there lies inside a live mapping and caches that mapping's current page;
 //   3. a second vm_unmap_aliases in a row would flush nothing: no lazy area is left, no block
 //      keeps an unflushed dirty range, no fragmented block is left under VMAP_PURGE_THRESHOLD
@@ -12,14 +13,17 @@ import { hex } from '../harness/geometry.js';
 import type { InvariantCtx } from './context.js';
 import { h, leafAt, leavesIn, ownersIn } from './lookup.js';
 
-/** The owner a mapping's pages have; null: not checked (get_vm_area maps nothing itself). */
+/**
+ * The owner a mapping's pages have; null: not checked (device memory may be mapped by several
+ * ioremaps; get_vm_area maps nothing itself).
+ */
 const PAGE_OWNER: Readonly<Record<MappingRec['kind'], Owner | null>> = {
   vmalloc: 'vmalloc',
   vmap: 'caller',
   vm_map_ram: 'caller',
   pages: 'caller',
-  ioremap: 'device',
-  device: 'device',
+  ioremap: null,
+  device: null,
   vm_area: null,
 };
 
@@ -47,6 +51,8 @@ export function noStaleAliasAfterUnmapAliases(s: AbstractState, ctx: InvariantCt
   const g = ctx.geo;
   const ps = g.pageSize;
   const A = (a: Addr): string => hex(a, g.w);
+  /** RAM pfn → the address mapping it in vmalloc space */
+  const mappedAt = new Map<number, Addr>();
   for (const r of g.vmallocRanges) {
     // 1. page-table entries
     for (const l of leavesIn(s.leaves, r.start, r.end, ps)) {
@@ -66,6 +72,12 @@ export function noStaleAliasAfterUnmapAliases(s: AbstractState, ctx: InvariantCt
           const bad = runs.find((o) => o.owner !== want);
           if (bad || covered !== n) {
             return `page-table entry ${A(at)} of the ${m.kind} mapping at ${A(m.va)} maps pfn ${h(pfn)}.., owned by ${bad?.owner ?? 'nobody'}, not ${want}`;
+          }
+          for (let i = 0; i < n; i++) {
+            const other = mappedAt.get(pfn + i);
+            const va = at + BigInt(i) * ps;
+            if (other !== undefined) return `pfn ${h(pfn + i)} is mapped at both ${A(other)} and ${A(va)}`;
+            mappedAt.set(pfn + i, va);
           }
         }
         at = segEnd;

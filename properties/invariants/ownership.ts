@@ -2,10 +2,10 @@
 // are sorted, disjoint and cover every boot RAM pfn, so the RAM owners add up to total RAM; RAM
 // is never owned 'device' or 'offline' and pfns outside RAM only are (device memory, hot-added
 // RAM); and every leaf targets owned pfns, never a free one (a use after free).
-import type { AbstractState } from '../../api/index.js';
+import type { AbstractState, OwnerRun } from '../../api/index.js';
 import { hex } from '../harness/geometry.js';
 import type { InvariantCtx } from './context.js';
-import { h, ownersIn } from './lookup.js';
+import { firstOwnerEndingAfter, h } from './lookup.js';
 
 export function ownership(s: AbstractState, ctx: InvariantCtx): string | null {
   const g = ctx.geo;
@@ -24,7 +24,9 @@ export function ownership(s: AbstractState, ctx: InvariantCtx): string | null {
   for (const b of ctx.config.ram.banks) {
     ram += b.count;
     let at = b.start;
-    for (const r of ownersIn(runs, b.start, b.count)) {
+    for (let i = firstOwnerEndingAfter(runs, b.start); i < runs.length; i++) {
+      const r = runs[i] as OwnerRun;
+      if (r.pfn >= b.start + b.count) break;
       if (r.pfn > at) return `RAM pfn ${h(at)} has no owner`;
       if (r.owner === 'device' || r.owner === 'offline') {
         return `boot RAM pfn ${h(Math.max(r.pfn, b.start))} is owned '${r.owner}'`;
@@ -50,7 +52,9 @@ export function ownership(s: AbstractState, ctx: InvariantCtx): string | null {
   for (const l of s.leaves) {
     let at = l.pfn;
     const leafVa = (pfn: number): string => hex(l.va + BigInt(pfn - l.pfn) * g.pageSize, g.w);
-    for (const r of ownersIn(runs, l.pfn, l.pages)) {
+    for (let i = firstOwnerEndingAfter(runs, l.pfn); i < runs.length; i++) {
+      const r = runs[i] as OwnerRun;
+      if (r.pfn >= l.pfn + l.pages) break;
       if (r.pfn > at) return `the leaf at ${leafVa(at)} targets pfn ${h(at)}, which has no owner`;
       if (r.owner === 'free') {
         const pfn = Math.max(r.pfn, l.pfn);

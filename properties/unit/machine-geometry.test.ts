@@ -30,6 +30,14 @@ describe('geometry', () => {
     expect(b.leafAllowed).toEqual([false, true, true]);
   });
 
+  it('arm64-64k: the 48-bit tree is the top of the space (TTBR1), so tree position 0 is 0xffff000000000000', () => {
+    const b = makeGeometry(PRESETS['arm64-64k']);
+    expect(b.treeMode).toBe('upper');
+    expect(vpnToAddr(b, canonicalVpn(b, 0))).toBe(0xffff000000000000n);
+    expect(x86.treeMode).toBe('sign-extend');
+    expect(toy.treeMode).toBe('full');
+  });
+
   it('vpn <-> address is exact at the top of the 64-bit space', () => {
     expect(addrToVpn(x86, 0xffffffffffffffffn)).toBe(2 ** 52 - 1);
     expect(vpnToAddr(x86, 2 ** 52 - 1)).toBe(0xfffffffffffff000n);

@@ -95,6 +95,20 @@ describe('map_pages / unmap_pages', () => {
   });
 });
 
+describe('overlapping handles (only after a raw unmap_range)', () => {
+  it('unmap_pages takes the mapping starting at va; an address only inside one is EINVAL', () => {
+    // A = [0xf00000, 0xf04000) cleared raw, then B = [0xf02000, 0xf06000) mapped over it
+    //   |AAAA....|  ->  |AABBBB..|
+    const k = boot('toy24');
+    k.call({ call: 'map_pages', va: 0xf00000n, pages: 4 });
+    k.call({ call: 'unmap_range', start: 0xf00000n, end: 0xf04000n });
+    expect(k.call({ call: 'map_pages', va: 0xf02000n, pages: 4 }).ok).toBe(true);
+    expect(k.call({ call: 'unmap_pages', va: 0xf01000n })).toEqual(err('EINVAL'));
+    expect(k.call({ call: 'unmap_pages', va: 0xf02000n })).toEqual(none);
+    expect(k.state().mappings).toEqual([{ kind: 'pages', va: 0xf00000n, pages: 4, guard: 0 }]);
+  });
+});
+
 describe('map_device', () => {
   it('x86_64: 1 GiB at a 1 GiB aligned device address is one pud leaf; unmap_pages removes it', () => {
     const k = boot('x86_64');

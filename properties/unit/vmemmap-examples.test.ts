@@ -5,7 +5,7 @@ import type { MachineConfig } from '../../api/index.js';
 import { altmapAlloc, newAltmap } from '../../model/altmap.js';
 import { VmemAltmap, altmapAllocBlockBuf } from '../../src/vmemmap/index.js';
 import { configByName } from '../configs.js';
-import { derive, err, modelSide, OK, sansCounters, srcSide, type Side } from './vmemmap-fixture.js';
+import { derive, err, modelSide, OK, sansCounters, srcSide } from './vmemmap-fixture.js';
 
 const SIDES = [
   ['src', srcSide],

@@ -5,7 +5,7 @@
 import type { AbstractState, Call, MachineConfig, Result } from '../../api/index.js';
 import { Machine as ModelMachine } from '../../model/machine.js';
 import { leafRuns, tableRecs } from '../../model/state.js';
-import { ModelVmemmap } from '../../model/vmemmap.js';
+import { ModelVmemmap, modelVmemmapCall } from '../../model/vmemmap.js';
 import { Machine } from '../../src/machine/index.js';
 import { Vmemmap, vmemmapCall, type VmemmapCall } from '../../src/vmemmap/index.js';
 import { configByName } from '../configs.js';
@@ -49,11 +49,7 @@ export function modelSide(config: MachineConfig): Side & { readonly machine: Mod
     call(c) {
       let r: Result = { ok: true, value: { kind: 'none' } };
       if (c.call === 'fail_alloc') machine.pm.failAlloc(c.after);
-      else if (c.call === 'add_memory') r = vm.addMemory(c.pfn, c.pages);
-      else if (c.call === 'add_device') r = vm.addDevice(c.pfn, c.pages, c.reserve, c.free);
-      else if (c.call === 'remove') r = vm.remove(c.pfn, c.pages);
-      else if (c.call === 'remove_device') r = vm.removeDevice(c.pfn);
-      else r = vm.touchPage(c.pfn, c.cpu);
+      else r = modelVmemmapCall(vm, c);
       machine.step++;
       return r;
     },

@@ -61,12 +61,14 @@ function callArb(config: MachineConfig): fc.Arbitrary<TraceOp> {
     fc.integer({ min: 0, max: 3 * perSec }).map((k) => base + k * ss),
     fc.constantFrom(base + 1, Math.max(0, base - ss)), // unaligned; the last boot sub-section
   );
-  const pages = fc.oneof(fc.constantFrom(1, 2, 32, perSec, 2 * perSec).map((n) => n * ss), fc.integer({ min: 1, max: 2 * perSec }).map((n) => n * ss));
+  const pages = fc.oneof(fc.constantFrom(1, 2, 32, perSec, perSec, 2 * perSec).map((n) => n * ss), fc.integer({ min: 1, max: 2 * perSec }).map((n) => n * ss));
   const cpu = fc.constantFrom(...config.cpus.online, 99);
   const nat = fc.nat({ max: 1 << 20 });
   const w = (arbitrary: fc.Arbitrary<TraceOp>, weight: number) => ({ arbitrary, weight });
   return fc.oneof(
     w(fc.record({ call: fc.constant('add_memory' as const), pfn, pages }), 4),
+    // whole sections at section boundaries (x86: huge chunks), to be cut by removals
+    w(fc.record({ call: fc.constant('add_memory' as const), pfn: fc.integer({ min: 0, max: 2 }).map((j) => base + j * sec), pages: fc.constantFrom(sec, 2 * sec) }), 2),
     w(fc.record({ ref: fc.constant('remove' as const), k: nat, skip: fc.oneof(fc.constant(0), nat), take: nat }), 3),
     w(fc.record({ ref: fc.constant('remove_device' as const), k: nat }), 3),
     w(fc.record({ ref: fc.constant('touch_page' as const), k: nat, at: nat, cpu: fc.constantFrom(...config.cpus.online) }), 2),

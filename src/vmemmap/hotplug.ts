@@ -140,7 +140,7 @@ export class Vmemmap {
       this.present!.set(piece.start, piece.end, kind);
       if (vmemmapPopulate(this.popCtx!, piece.start, piece.end, altmap)) {
         this.present!.set(pfn, piece.end, null);
-        vmemmapFree(this.freeCtx!, piece.start, piece.end);
+        vmemmapFree(this.freeCtx!, pfn, piece.end);
         return 'ENOMEM';
       }
     }
