@@ -40,11 +40,15 @@ export interface CheckInput {
   readonly settings: Settings;
   /** called after every generated trace (hunt prints progress from here) */
   readonly onTrace?: (steps: number) => void;
+  /** stop generating new traces after this time (Date.now() ms); the traces left pass unrun */
+  readonly deadline?: number;
+  /** false: a failure with this signature is already known — report it unshrunk */
+  readonly wantShrink?: (signature: string) => boolean;
 }
 
 /** Shrink a failing trace to a 1-minimal one with the same signature and build its report. */
 export function shrinkAndReport(
-  x: Omit<CheckInput, 'onTrace'> & { readonly trace: readonly Op[]; readonly from: number; readonly signature: string; readonly path: string | null },
+  x: Omit<CheckInput, 'onTrace' | 'deadline' | 'wantShrink'> & { readonly trace: readonly Op[]; readonly from: number; readonly signature: string; readonly path: string | null },
 ): FoundFailure {
   const { pair, config, settings } = x;
   const same = (t: readonly Op[]): boolean => {
@@ -78,6 +82,7 @@ export function checkProperty(x: CheckInput): CheckResult {
   const labels = new Map<string, number>();
   let first: { signature: string; length: number } | null = null;
   let shrinkDeadline = 0;
+  let unshrunk: { failure: StepFailure; trace: Op[] } | null = null;
   const predicate = (trace: Op[]): boolean => {
     if (first) {
       // fast-check is shrinking: keep only candidates that fail the same way; past the budget,
@@ -86,6 +91,7 @@ export function checkProperty(x: CheckInput): CheckResult {
       const o = runTrace(pair, config, trace);
       return o.ok || o.failure.signature !== first.signature;
     }
+    if (x.deadline !== undefined && Date.now() > x.deadline) return true;
     const o = runTrace(pair, config, trace);
     traces++;
     steps += o.stats.steps;
@@ -94,7 +100,9 @@ export function checkProperty(x: CheckInput): CheckResult {
     x.onTrace?.(o.stats.steps);
     if (!o.ok) {
       first = { signature: o.failure.signature, length: trace.length };
-      shrinkDeadline = Date.now() + (settings.shrinkSeconds * 1000) / 2;
+      const shrink = x.wantShrink?.(o.failure.signature) ?? true;
+      shrinkDeadline = shrink ? Date.now() + (settings.shrinkSeconds * 1000) / 2 : 0;
+      if (!shrink) unshrunk = { failure: o.failure, trace };
       return false;
     }
     return true;
@@ -104,7 +112,21 @@ export function checkProperty(x: CheckInput): CheckResult {
     numRuns: settings.runs,
   });
   let found: FoundFailure | null = null;
-  if (details.failed) {
+  const known = unshrunk as { failure: StepFailure; trace: Op[] } | null;
+  if (details.failed && known) {
+    // already reported: no shrinking, no report
+    const report = buildReport({
+      property: x.property,
+      pair: pair.name,
+      config,
+      seed: settings.seed,
+      path: details.counterexamplePath,
+      trace: known.trace,
+      failure: known.failure,
+      shrink: { from: known.trace.length, to: known.trace.length, oneMinimal: false, tries: 0 },
+    });
+    found = { failure: known.failure, report, reportPath: null, records: [], last: undefined };
+  } else if (details.failed) {
     const ce = details.counterexample?.[0];
     const f = first as { signature: string; length: number } | null;
     if (!ce || !f) {

@@ -5,7 +5,7 @@ import { geometryOf } from './geometry.js';
 import { stepLabels } from './labels.js';
 import { changesHandles, newHandleTable, recordResult, resolveOp } from './resolve.js';
 import type { Sides, Snapshot, StepFailure } from './step.js';
-import { checkBoot, commutingStep } from './step.js';
+import { checkBoot, checkFinal, commutingStep } from './step.js';
 
 /** An implementation and the model it must refine — one line of properties/implementations.ts. */
 export interface Pair {
@@ -48,6 +48,8 @@ export interface RunOptions {
   readonly record?: boolean;
   /** called after every executed step (replay prints from here) */
   readonly onStep?: (rec: StepRecord, after: Snapshot, geo: Geometry) => void;
+  /** called for every op that was skipped because its reference did not resolve */
+  readonly onSkip?: (rec: StepRecord) => void;
 }
 
 function bootFailure(step: number, side: 'model' | 'impl', e: unknown): StepFailure {
@@ -95,13 +97,17 @@ export function runTrace(pair: Pair, config: MachineConfig, trace: Trace, opts: 
   const boot = checkBoot(sides, geo);
   if (!boot.ok) return { ok: false, stats, failure: boot.failure, records, last: opts.record ? readStates(sides) : undefined };
   let snap = boot.after;
+  let lastStep = 0;
+  let lastCall: Call | null = null;
   const table = newHandleTable();
   for (let i = 0; i < trace.length; i++) {
     const op = trace[i] as Op;
     const call = resolveOp(op, table, geo);
     if (call === null) {
       stats.skipped++;
-      records?.push({ step: i + 1, op, call: null });
+      const rec = { step: i + 1, op, call: null };
+      records?.push(rec);
+      opts.onSkip?.(rec);
       continue;
     }
     stats.steps++;
@@ -119,7 +125,11 @@ export function runTrace(pair: Pair, config: MachineConfig, trace: Trace, opts: 
     records?.push(rec);
     opts.onStep?.(rec, out.after, geo);
     snap = out.after;
+    lastStep = i + 1;
+    lastCall = call;
   }
   if (stats.skipped > 0) stats.labels.add('skipped op');
+  const fin = checkFinal(snap, lastStep, lastCall, geo);
+  if (!fin.ok) return { ok: false, stats, failure: fin.failure, records, last: opts.record ? snap : undefined };
   return { ok: true, stats, records, last: opts.record ? snap : undefined };
 }

@@ -11,10 +11,11 @@ import type { AbstractState, Call, MappingRec, Result, SystemUnderTest } from '.
 import { REJECTING_ERRNOS } from '../../api/index.js';
 import { INVARIANTS } from '../invariants/index.js';
 import type { InvariantCtx } from '../invariants/index.js';
-import { fieldOf, firstDiff } from './compare.js';
+import { deepEqual, fieldOf, firstDiff } from './compare.js';
 import { formatCall, formatResult, formatValue } from './format.js';
 import type { Geometry } from './geometry.js';
 import type { HandleTable } from './resolve.js';
+import { FULL_EVERY, stateEqual } from './state-equal.js';
 
 export interface Sides {
   readonly model: SystemUnderTest;
@@ -129,6 +130,18 @@ export function handlesVsMappings(table: HandleTable, s: AbstractState, w: numbe
   return d ? [d.path, formatValue(d.left, w), formatValue(d.right, w)] : null;
 }
 
+/**
+ * The generic, field-agnostic comparison of the final states of a trace (the per-step one is
+ * specialised to the api shape, see state-equal.ts).
+ */
+export function checkFinal(snap: Snapshot, step: number, call: Call | null, geo: Geometry): StepOutcome {
+  const d = firstDiff(snap.model, snap.impl);
+  if (!d) return { ok: true, after: snap, modelResult: NONE, implResult: NONE };
+  const m = formatValue(d.left, geo.w);
+  const i = formatValue(d.right, geo.w);
+  return fail(step, call, geo.w, 'state', d.path, 'impl', m, i, `${d.path}: model=${m} impl=${i}`);
+}
+
 /** Check the boot state: both sides boot to the same state, and it satisfies every invariant. */
 export function checkBoot(sides: Sides, geo: Geometry): StepOutcome {
   const w = geo.w;
@@ -195,7 +208,10 @@ function finish(
   // both sides handing back the very same state objects as before changed nothing: the
   // comparison and the invariants would repeat the last step's verdicts
   const same = before !== null && after.model === before.model && after.impl === before.impl;
-  const d = same ? null : firstDiff(after.model, after.impl);
+  // the specialised comparison every step; the generic one every FULL_EVERY steps (and the
+  // runner's at the end of the trace); the path of the first difference only on a mismatch
+  const equal = same || (stateEqual(after.model, after.impl) && (step % FULL_EVERY !== 0 || deepEqual(after.model, after.impl)));
+  const d = equal ? null : firstDiff(after.model, after.impl);
   if (d) {
     const m = formatValue(d.left, w);
     const i = formatValue(d.right, w);
@@ -206,7 +222,7 @@ function finish(
   // the states before, so checking the model's pair decides the impl's too — but say whose.
   if (!same && before && result && !result.ok && REJECTING_ERRNOS.includes(result.err)) {
     for (const side of ['model', 'impl'] as const) {
-      const u = firstDiff(before[side], after[side], '', SKIP_STEP);
+      const u = stateEqual(before[side], after[side], true) ? null : firstDiff(before[side], after[side], '', SKIP_STEP);
       if (u) {
         const b = formatValue(u.left, w);
         const a = formatValue(u.right, w);

@@ -2,7 +2,7 @@
 // are sorted, disjoint and cover every boot RAM pfn, so the RAM owners add up to total RAM; RAM
 // is never owned 'device' or 'offline' and pfns outside RAM only are (device memory, hot-added
 // RAM); and every leaf targets owned pfns, never a free one (a use after free).
-import type { AbstractState, OwnerRun } from '../../api/index.js';
+import type { AbstractState, LeafRun, OwnerRun } from '../../api/index.js';
 import { hex } from '../harness/geometry.js';
 import type { InvariantCtx } from './context.js';
 import { firstOwnerEndingAfter, h } from './lookup.js';
@@ -49,20 +49,20 @@ export function ownership(s: AbstractState, ctx: InvariantCtx): string | null {
       return `pfn ${h(r.pfn)} outside RAM is owned '${r.owner}'`;
     }
   }
+  const leafVa = (l: LeafRun, pfn: number): string => hex(l.va + BigInt(pfn - l.pfn) * g.pageSize, g.w);
   for (const l of s.leaves) {
     let at = l.pfn;
-    const leafVa = (pfn: number): string => hex(l.va + BigInt(pfn - l.pfn) * g.pageSize, g.w);
     for (let i = firstOwnerEndingAfter(runs, l.pfn); i < runs.length; i++) {
       const r = runs[i] as OwnerRun;
       if (r.pfn >= l.pfn + l.pages) break;
-      if (r.pfn > at) return `the leaf at ${leafVa(at)} targets pfn ${h(at)}, which has no owner`;
+      if (r.pfn > at) return `the leaf at ${leafVa(l, at)} targets pfn ${h(at)}, which has no owner`;
       if (r.owner === 'free') {
         const pfn = Math.max(r.pfn, l.pfn);
-        return `the leaf at ${leafVa(pfn)} targets pfn ${h(pfn)}, which is free`;
+        return `the leaf at ${leafVa(l, pfn)} targets pfn ${h(pfn)}, which is free`;
       }
       at = r.pfn + r.count;
     }
-    if (at < l.pfn + l.pages) return `the leaf at ${leafVa(at)} targets pfn ${h(at)}, which has no owner`;
+    if (at < l.pfn + l.pages) return `the leaf at ${leafVa(l, at)} targets pfn ${h(at)}, which has no owner`;
   }
   return null;
 }

@@ -27,7 +27,6 @@ export function pagetableShape(s: AbstractState, ctx: InvariantCtx): string | nu
   const tables = s.tables;
   // tables are sorted by (level, va): levelStart[l] .. levelStart[l + 1] are level l's
   const levelStart: number[] = new Array<number>(g.levels + 1).fill(tables.length);
-  const pfns = new Set<number>();
   for (let i = tables.length - 1; i >= 0; i--) {
     const t = tables[i] as TableRec;
     if (!Number.isInteger(t.level) || t.level < 1 || t.level >= g.levels) {
@@ -39,7 +38,7 @@ export function pagetableShape(s: AbstractState, ctx: InvariantCtx): string | nu
     level === 0 || hasTable(tables, levelStart[level] as number, levelStart[level + 1] as number, va);
   let prev: TableRec | null = null;
   for (const t of tables) {
-    const span = g.spanSize[t.level] ?? 0n;
+    const span = g.spanSize[t.level] ?? 1n;
     if (t.va % span !== 0n || t.va < 0n || t.va >= g.top) {
       return `level-${t.level} table ${A(t.va)} is not aligned to its span ${h(span)}`;
     }
@@ -47,8 +46,6 @@ export function pagetableShape(s: AbstractState, ctx: InvariantCtx): string | nu
       return `tables not sorted by (level, va) or (level ${t.level}, ${A(t.va)}) listed twice`;
     }
     prev = t;
-    if (pfns.has(t.pfn)) return `table page pfn ${h(t.pfn)} is referenced by more than one entry`;
-    pfns.add(t.pfn);
     if (t.level > 1) {
       const pspan = g.spanSize[t.level - 1] ?? 1n;
       const pva = t.va - (t.va % pspan);
@@ -64,6 +61,11 @@ export function pagetableShape(s: AbstractState, ctx: InvariantCtx): string | nu
     if (!own || own.pfn > t.pfn || own.owner !== 'pagetable') {
       return `table page pfn ${h(t.pfn)} (level ${t.level}, ${A(t.va)}) is owned by '${own && own.pfn <= t.pfn ? own.owner : 'nobody'}', not 'pagetable'`;
     }
+  }
+  // each table page is referenced once: no pfn twice among the tables
+  const pfns = Float64Array.from(tables, (t) => t.pfn).sort();
+  for (let i = 1; i < pfns.length; i++) {
+    if (pfns[i] === pfns[i - 1]) return `table page pfn ${h(pfns[i] as number)} is referenced by more than one entry`;
   }
   let ptPages = 0;
   for (const o of s.owners) if (o.owner === 'pagetable') ptPages += o.count;

@@ -80,6 +80,21 @@ describe('no-stale-alias-after-unmap-aliases', () => {
     expect(noStaleAliasAfterUnmapAliases({ ...s, leaves }, ctxAfter(ALIASES))).toMatch(/maps pfn 0x3ff.., owned by free, not caller/);
   });
 
+  it('reports a vmalloc page also mapped behind a vm_map_ram page, and a caller page mapped at two addresses', () => {
+    const s = sound();
+    const leaves = s.leaves.map((l) => (l.va === 0x800000n ? { ...l, pfn: 0x124 } : l));
+    const owners = s.owners.map((o) => (o.pfn === 0x121 ? { ...o, owner: 'vmalloc' as const } : o));
+    expect(noStaleAliasAfterUnmapAliases({ ...s, leaves, owners }, ctxAfter(ALIASES))).toMatch(/maps pfn 0x124.., owned by vmalloc, not caller/);
+    // same owner: a caller page of one vm_map_ram mapped again by another
+    const twice = run([
+      { call: 'vm_map_ram', pages: 1, cpu: 0 },
+      { call: 'vm_map_ram', pages: 1, cpu: 0 },
+      ALIASES,
+    ]).s;
+    const dup = twice.leaves.map((l) => (l.va === 0x801000n ? { ...l, pfn: 0x121 } : l));
+    expect(noStaleAliasAfterUnmapAliases({ ...twice, leaves: dup }, ctxAfter(ALIASES))).toMatch(/pfn 0x121 is mapped at both 0x800000 and 0x801000/);
+  });
+
   it('reports what a second call would still flush: a lazy area, a dirty range, a nearly used-up fragmented block', () => {
     const s = sound();
     const lazy = { ...s, vmap: { areas: [...s.vmap.areas, { start: 0xd00000n, end: 0xd02000n, lazy: true }], lazyNr: 2 } };
