@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { configByName } from './properties/configs.js';
 import { traceArb } from './properties/gen/index.js';
 import { runTrace } from './properties/harness/runner.js';
+import { reduceTrace } from './properties/harness/reduce.js';
 import { Kernel } from './src/index.js';
 import { createModel } from './model/index.js';
 import type { MachineConfig } from './api/index.js';
@@ -22,10 +23,15 @@ function buggy(config: MachineConfig) {
 const only = process.env.ONLY; // 'invariants': compare nothing but invariants (model = impl)
 const pair = { name: 'planted', impl: buggy, model: only ? buggy : createModel };
 const config = configByName('toy24');
-try {
-  fc.assert(fc.property(traceArb(config, 'vmap', { ops: 200 }), (t) => {
-    const out = runTrace(pair, config, t);
-    if (!out.ok) throw new Error(out.failure.message + '\n' + JSON.stringify(t.filter((_, i) => i < out.failure.step)));
-  }), { numRuns: 300, seed: 5 });
-  console.log('not caught');
-} catch (e) { console.log(String(e).split('\n').filter(l => /^step|Shrunk/.test(l)).slice(0, 6).join('\n')); }
+let found: any = null;
+fc.assert(fc.property(traceArb(config, 'vmap', { ops: 200 }), (t) => {
+  const out = runTrace(pair, config, t);
+  if (!out.ok && !found) found = { t, sig: out.failure.signature };
+  return true;
+}), { numRuns: 300, seed: 5 });
+if (!found) console.log('not caught');
+else {
+  const r = reduceTrace(found.t, (c) => { const o = runTrace(pair, config, c); return !o.ok && o.failure.signature === found.sig; });
+  const o = runTrace(pair, config, r.trace);
+  console.log(JSON.stringify(r.trace), r.oneMinimal, !o.ok && o.failure.message);
+}

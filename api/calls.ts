@@ -91,6 +91,15 @@ export type Call =
   | { readonly call: 'purge_vmap_area_lazy' }
   | { readonly call: 'reclaim_and_purge' }
   // ---------------- per-CPU vmap blocks (vmap-blocks.md) ----------------
+  //
+  // Choices fixed here (the spec is silent; follow Linux 6.12):
+  // - vm_map_ram: `pages` must be a safe integer >= 1 and `cpu` online (an impossible CPU too):
+  //   else EINVAL. A block area that cannot be had is EBUSY; a large request's alloc_vmap_area
+  //   error is passed through (its early-reject EINVAL cannot be reached: caller pages run out first).
+  // - vm_unmap_ram "contains" tests: a small mapping covers its whole 2^order sub-allocation (the
+  //   unused rounded-up pages count like a guard page: EINVAL); a block's dirty or never-used pages
+  //   are mapped by nothing live: ENOENT. A large mapping covers exactly its count pages.
+  // - The live handle of a vm_map_ram is { kind: 'vm_map_ram', va, pages: count, guard: 0 }.
   | { readonly call: 'vm_map_ram'; readonly pages: number; readonly cpu: number }
   | { readonly call: 'vm_unmap_ram'; readonly addr: Addr; readonly count: number }
   | { readonly call: 'vm_unmap_aliases' }
