@@ -15,7 +15,7 @@
 import type { Addr, Result, SystemUnderTest } from '../api/index.js';
 import { Kernel } from '../src/index.js';
 import { benchConfig, KERNEL_LAZY_UNIT } from './configs.js';
-import { prng, randInt, startSpan, timed, type Span } from './env.js';
+import { collectGarbage, prng, randInt, startSpan, timed, type Span } from './env.js';
 
 const SEED = 0xb10c;
 const COUNTS: readonly number[] = (() => {
@@ -118,13 +118,14 @@ function throughput(log: (s: string) => void, scale: number): ThroughputRow[] {
   });
   // warm-up: JIT, and past several purges on every machine (8 CPUs: ~12k cycles per purge)
   for (const m of machines) timed(m.step, 4000, 40_000);
-  const rounds = 5;
+  const rounds = 9;
   const sliceMs = (1000 * scale * 12) / (rounds * machines.length);
   for (let r = 0; r < rounds; r++) {
     for (const m of machines) {
       const f0 = m.k.machine.tlb.flushes;
       const i0 = m.k.machine.tlb.ipis;
       const b0 = m.k.vmMapRam.blocks.released.dirty;
+      collectGarbage();
       const { ops, span } = timed(m.step, sliceMs, Infinity, 128);
       m.rates.push((1000 * ops) / span.cpuMs);
       m.cycles += ops;
@@ -158,6 +159,7 @@ function countFlushes(mode: FlushCountRow['mode'], unmaps: number, log: (s: stri
   const k = new Kernel(benchConfig({ online, lazyUnitBytes: blocks ? KERNEL_LAZY_UNIT : 0 }));
   const step = (blocks ? blockCycle : vmapCycle)(k, k.config.cpus.online);
   for (let i = 0; i < 40_000; i++) step();
+  collectGarbage();
   const tlb = k.machine.tlb;
   const f0 = tlb.flushes;
   const i0 = tlb.ipis;

@@ -3,6 +3,8 @@
 // Rates are per CPU-second of this (single-threaded) process: the figures then say what one
 // core does and depend less on what else runs on the machine. Wall time is kept beside them.
 import os from 'node:os';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 export interface MachineInfo {
   readonly os: string;
@@ -77,4 +79,23 @@ export function prng(seed: number): () => number {
 /** a random integer in [0, n) */
 export function randInt(rand: () => number, n: number): number {
   return Math.floor(rand() * n);
+}
+
+let gcFn: (() => void) | null | undefined;
+
+/**
+ * A full garbage collection before a measured slice, so that a slice does not pay for garbage
+ * that earlier work (another machine, another section) left behind. Node exposes gc() only with
+ * --expose-gc; the flag can be set at run time and the function fetched from a fresh context.
+ */
+export function collectGarbage(): void {
+  if (gcFn === undefined) {
+    try {
+      v8.setFlagsFromString('--expose-gc');
+      gcFn = runInNewContext('gc') as () => void;
+    } catch {
+      gcFn = null;
+    }
+  }
+  gcFn?.();
 }

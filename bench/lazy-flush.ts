@@ -10,7 +10,7 @@
 import type { Addr, Result } from '../api/index.js';
 import { Kernel } from '../src/index.js';
 import { benchConfig, KERNEL_LAZY_UNIT } from './configs.js';
-import { prng, randInt, startSpan, type Span } from './env.js';
+import { collectGarbage, prng, randInt, startSpan, type Span } from './env.js';
 
 const ONLINE = 4;
 const LIVE = 4096;
@@ -65,6 +65,7 @@ function run(mode: 'lazy' | 'eager', frees: number, warm: number): FlushRow {
   };
   for (let i = 0; i < LIVE; i++) vmalloc();
   for (let i = 0; i < warm; i++) pair();
+  collectGarbage();
   const tlb = k.machine.tlb;
   const f0 = tlb.flushes;
   const i0 = tlb.ipis;

@@ -19,7 +19,7 @@ import type { Addr, Result } from '../api/index.js';
 import { ModelKernel, type VmapArea as ModelArea } from '../model/index.js';
 import { Kernel } from '../src/index.js';
 import { benchConfig, KERNEL_LAZY_UNIT } from './configs.js';
-import { prng, randInt, startSpan, timed, type Span } from './env.js';
+import { collectGarbage, prng, randInt, startSpan, timed, type Span } from './env.js';
 
 const CONFIG = benchConfig({ online: 4, lazyUnitBytes: KERNEL_LAZY_UNIT });
 const PAGE = 4096n;
@@ -207,6 +207,7 @@ function run(side: 'impl' | 'model', plan: Plan, log: (s: string) => void, build
     if (path === 'call()') b.toCall();
     const step = path === 'allocator' ? b.directStep : b.callStep;
     timed(step, plan.warmMs, plan.warmOps, batch);
+    collectGarbage();
     const nodes0 = b.nodesVisited();
     const purges0 = b.purges();
     const { ops, span } = timed(step, plan.budgetMs, Infinity, batch);

@@ -6,6 +6,7 @@ import { CONFIGS, configByName } from '../properties/configs.js';
 import { checkProperty } from '../properties/harness/check.js';
 import { shownPath, writeReport } from '../properties/harness/report.js';
 import type { Subsystem } from '../properties/gen/index.js';
+import { SUBSYSTEMS } from '../properties/gen/index.js';
 import { IMPLEMENTATIONS } from '../properties/implementations.js';
 import { parseArgs, usageError } from './args.js';
 
@@ -37,8 +38,8 @@ const ops = Number(args['ops'] ?? 300);
 if (ops < 1) usageError(USAGE, '--ops must be at least 1');
 const seed0 = args['seed'] !== undefined ? Number(args['seed']) : Date.now() % 1_000_000_000;
 
-const PROPERTIES: Record<Exclude<Subsystem, 'all'>, string> = { pagetable: 'pagetable-refines-model', vmap: 'vmap-refines-model' };
-const subsystems = (subsystemArg === 'all' ? ['pagetable', 'vmap'] : [subsystemArg]) as Exclude<Subsystem, 'all'>[];
+const PROPERTIES: Record<Subsystem, string> = { pagetable: 'pagetable-refines-model', vmap: 'vmap-refines-model' };
+const subsystems: Subsystem[] = subsystemArg === 'all' ? [...SUBSYSTEMS] : [subsystemArg as Subsystem];
 const jobs = configs.flatMap((config) => subsystems.flatMap((subsystem) => IMPLEMENTATIONS.map((pair) => ({ config, subsystem, pair }))));
 
 interface Found {

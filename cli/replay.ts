@@ -35,6 +35,12 @@ const v = replayReport(report, {
 });
 if (!v.outcome.ok) {
   const f = v.outcome.failure;
+  if (f.call) {
+    const m = f.modelResult ? formatResult(f.modelResult, g.w) : '';
+    const i = f.implResult ? formatResult(f.implResult, g.w) : '';
+    const res = f.modelResult ? ` = ${m}${m === i ? '' : ` (impl: ${i})`}` : '';
+    console.log(`${String(f.step).padStart(width)}  ${formatCall(f.call, g.w)}${res}   <- fails here`);
+  }
   console.log(`\n${f.message}`);
   console.log(`  model: ${f.model}\n  impl:  ${f.impl}`);
 }

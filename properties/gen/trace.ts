@@ -9,8 +9,9 @@ import type { OpArbs } from './machine-ops.js';
 import { machineOpArbs } from './machine-ops.js';
 import { vmapOpArbs } from './vmap-ops.js';
 
-export type Subsystem = 'pagetable' | 'vmap' | 'all';
-export const SUBSYSTEMS: readonly Subsystem[] = ['pagetable', 'vmap', 'all'];
+/** 'pagetable': machine-level ops only; 'vmap': vmap-level ops plus touch, fault injection, flushes. */
+export type Subsystem = 'pagetable' | 'vmap';
+export const SUBSYSTEMS: readonly Subsystem[] = ['pagetable', 'vmap'];
 
 /** Machine ops a vmap trace keeps: touching mappings, fault injection, flushes. */
 const VMAP_EXTRAS: readonly OpName[] = ['touch', 'touch_addr', 'walk', 'fail_alloc', 'flush', 'flush_all'];
@@ -19,7 +20,6 @@ const VMAP_EXTRAS: readonly OpName[] = ['touch', 'touch_addr', 'walk', 'fail_all
 const ANCHORS: Record<Subsystem, readonly OpName[]> = {
   pagetable: ['map_pages'],
   vmap: ['vmalloc', 'vm_map_ram'],
-  all: ['map_pages', 'vmalloc', 'vm_map_ram'],
 };
 
 export function opArbsFor(config: MachineConfig, subsystem: Subsystem): OpArbs {
@@ -27,7 +27,6 @@ export function opArbsFor(config: MachineConfig, subsystem: Subsystem): OpArbs {
   const machine = machineOpArbs(g);
   if (subsystem === 'pagetable') return machine;
   const vmap = vmapOpArbs(g);
-  if (subsystem === 'all') return { ...machine, ...vmap };
   const extras: OpArbs = {};
   for (const k of VMAP_EXTRAS) if (machine[k]) extras[k] = machine[k];
   return { ...extras, ...vmap };

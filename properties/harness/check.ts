@@ -13,6 +13,8 @@ import { runTrace } from './runner.js';
 import type { Settings } from './settings.js';
 import type { Snapshot, StepFailure } from './step.js';
 
+const FC_SHRINK_MAX_MS = 5000;
+
 export interface FoundFailure {
   readonly failure: StepFailure;
   readonly report: ShrinkReport;
@@ -101,7 +103,9 @@ export function checkProperty(x: CheckInput): CheckResult {
     if (!o.ok) {
       first = { signature: o.failure.signature, length: trace.length };
       const shrink = x.wantShrink?.(o.failure.signature) ?? true;
-      shrinkDeadline = shrink ? Date.now() + (settings.shrinkSeconds * 1000) / 2 : 0;
+      // fast-check's own shrinking gets a short slice of the budget: on long traces the
+      // reducer (span deletion) gets much further per second, and it has the rest
+      shrinkDeadline = shrink ? Date.now() + Math.min(FC_SHRINK_MAX_MS, (settings.shrinkSeconds * 1000) / 4) : 0;
       if (!shrink) unshrunk = { failure: o.failure, trace };
       return false;
     }

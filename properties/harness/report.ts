@@ -83,7 +83,7 @@ export function renderMarkdown(r: ShrinkReport, records: readonly StepRecord[], 
   lines.push(`- implementations: \`${r.pair}\``);
   const path = r.path === null ? '-' : r.path.length > 48 ? `${r.path.slice(0, 48)}…` : r.path;
   lines.push(`- seed ${r.seed ?? '-'}, path \`${path}\` (the full path is in the JSON)`);
-  lines.push(`- trace: ${r.trace.length} ops (from ${r.shrink.from}; ${r.shrink.oneMinimal ? '1-minimal' : 'reduction cut short'}, ${r.shrink.tries} tries)`);
+  lines.push(`- trace: ${r.trace.length} op${r.trace.length === 1 ? '' : 's'} (from ${r.shrink.from}; ${r.shrink.oneMinimal ? '1-minimal' : 'reduction cut short'}, ${r.shrink.tries} tries)`);
   lines.push(`- signature: \`${r.signature}\``);
   lines.push(`- replay: \`npm run replay -- shrink-reports/${jsonName}\``, '');
   lines.push('## Calls', '', '```');
@@ -116,6 +116,10 @@ export function renderMarkdown(r: ShrinkReport, records: readonly StepRecord[], 
   lines.push(`| implementation | \`${r.impl.replace(/\|/g, '\\|')}\` |`, '');
   if (last) {
     lines.push(`## Address space after step ${r.failingStep} (model)`, '', '```', ...picture(last.model, g), '```', '');
+    // where the two states differ, the implementation's picture too
+    if (r.kind === 'state' || r.kind === 'unchanged') {
+      lines.push(`## Address space after step ${r.failingStep} (implementation)`, '', '```', ...picture(last.impl, g), '```', '');
+    }
   }
   lines.push('## Trace (JSON)', '', '```json', JSON.stringify(r.trace), '```', '');
   return lines.join('\n');
