@@ -52,6 +52,9 @@ interface Found {
   length: number;
 }
 const found = new Map<string, Found>();
+/** coverage: traces that carried each label, per property */
+const labels = new Map<string, Map<string, number>>();
+const tracesPer = new Map<string, number>();
 const t0 = Date.now();
 const deadline = t0 + seconds * 1000;
 let traces = 0;
@@ -91,6 +94,10 @@ for (let k = shard.i - 1; Date.now() < deadline; k += shard.n) {
       progress();
     },
   });
+  const l = labels.get(property) ?? new Map<string, number>();
+  for (const [k, v] of r.labels) l.set(k, (l.get(k) ?? 0) + v);
+  labels.set(property, l);
+  tracesPer.set(property, (tracesPer.get(property) ?? 0) + r.traces);
   if (!r.found) continue;
   failures++;
   const key = `${property} ${r.found.failure.signature}`;
@@ -110,17 +117,22 @@ for (let k = shard.i - 1; Date.now() < deadline; k += shard.n) {
     report: shownPath(path),
     length: r.found.report.trace.length,
   });
-  process.stderr.write(`FAIL ${r.found.failure.message}\n     → ${shownPath(path)} (${r.found.report.trace.length} ops)\n`);
+  const n = r.found.report.trace.length;
+  process.stderr.write(`FAIL ${r.found.failure.message}\n     → ${shownPath(path)} (${n} op${n === 1 ? '' : 's'})\n`);
 }
 progress(true);
 
 const elapsed = (Date.now() - t0) / 1000;
 console.log(`\n${traces} traces, ${steps} ops in ${elapsed.toFixed(1)}s (${Math.round(steps / elapsed)} ops/s), seeds from ${seed0}`);
+for (const [property, l] of labels) {
+  const n = tracesPer.get(property) ?? 0;
+  console.log(`coverage, ${property} (${n} traces): ${[...l].sort().map(([k, v]) => `${k} ${Math.round((100 * v) / Math.max(n, 1))}%`).join(', ')}`);
+}
 if (found.size === 0) {
   console.log('no failures');
   process.exit(0);
 }
-const rows = [...found.values()].map((f) => [f.property, f.signature, [...f.configs].join(', '), String(f.hits), `${f.report} (${f.length} ops)`]);
+const rows = [...found.values()].map((f) => [f.property, f.signature, [...f.configs].join(', '), String(f.hits), `${f.report} (${f.length} op${f.length === 1 ? '' : 's'})`]);
 const head = ['property', 'signature', 'configurations', 'hits', 'report'];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
 const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');

@@ -18,6 +18,7 @@ import { parseReport } from './harness/report-format.js';
 import { writeReport } from './harness/report.js';
 import type { Pair } from './harness/runner.js';
 import { runTrace } from './harness/runner.js';
+import { newHandleTable, recordResult } from './harness/resolve.js';
 import { commutingStep } from './harness/step.js';
 
 const toy = configByName('toy24');
@@ -61,6 +62,20 @@ describe('one step (the commuting square)', () => {
     const bad = { ...base, counters: { ...base.counters, badFlushes: 1 } };
     const out = commutingStep({ model: stub(none, bad), impl: stub(none, bad) }, { model: base, impl: base }, unmapRam, 2, geo, () => null);
     expect(!out.ok && out.failure.signature).toBe('invariant:flush-sane@model');
+  });
+
+  it("checks the harness's own handle table against the live mappings after an allocation", () => {
+    // both sides agree that vmalloc(4096) returned an address, but neither lists a mapping for it
+    const call: Call = { call: 'vmalloc', bytes: 4096n };
+    const r: Result = { ok: true, value: { kind: 'addr', addr: 0xffffc90000000000n } };
+    const changed = { ...base, step: 1 };
+    const table = newHandleTable();
+    const out = commutingStep({ model: stub(r, changed), impl: stub(r, changed) }, { model: base, impl: base }, call, 1, geo, (res) => {
+      recordResult(call, res, table, geo);
+      return table;
+    });
+    expect(!out.ok && out.failure.signature).toBe('handles:mappings@model');
+    expect(!out.ok && out.failure.message).toMatch(/mappings\[0\]: harness=.*"kind":"vmalloc","va":"0xffffc90000000000","pages":1,"guard":1.* model=\(absent\)/);
   });
 
   it('runs the implementation self-check, and turns exceptions into failures', () => {

@@ -10,7 +10,8 @@ const topWindow = (c: MachineConfig): boolean => c.windows.some((w) => BigInt(w.
 refinementSuite({
   property: 'pagetable-refines-model',
   subsystem: 'pagetable',
-  runs: 12,
+  // the toy presets are cheap and reach table ends, full blocks and the top of the space soonest
+  runs: (c) => (c.preset === 'toy24' ? 40 : 12),
   ops: 300,
   // what the generator must reach, per configuration (checking.md §5)
   minimums: (c) => ({

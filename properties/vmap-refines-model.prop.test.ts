@@ -6,7 +6,8 @@ import { refinementSuite } from './harness/suite.js';
 refinementSuite({
   property: 'vmap-refines-model',
   subsystem: 'vmap',
-  runs: 12,
+  // the toy presets are cheap and reach table ends, full blocks and the top of the space soonest
+  runs: (c) => (c.preset === 'toy24' ? 25 : 12),
   ops: 300,
   // what the generator must reach, per configuration (checking.md §5); an eager configuration
   // purges at the end of every freeing op, so an explicit purge never finds anything lazy there

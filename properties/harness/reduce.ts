@@ -77,8 +77,9 @@ export function reduceTrace(trace: Trace, fails: (t: readonly Op[]) => boolean, 
   const late = (): boolean => Date.now() > deadline;
   for (;;) {
     let changed = false;
-    // 1. spans, halving: n/2, n/4, ..., 2 (single ops come next)
-    for (let size = Math.floor(cur.length / 2); size >= 2; size = Math.floor(size / 2)) {
+    // 1. spans, halving: n/2, n/4, ..., 2 (single ops come next); a pair even in a 3-op trace,
+    //    since two ops that only matter together (fault injection + its victim) go as one
+    for (let size = Math.max(2, Math.floor(cur.length / 2)); size >= 2 && size < cur.length; size = Math.floor(size / 2)) {
       for (let start = 0; start + size <= cur.length; ) {
         if (late()) return { trace: cur, tries, oneMinimal: false };
         if (attempt([...cur.slice(0, start), ...cur.slice(start + size)])) changed = true;

@@ -206,7 +206,8 @@ function finish(
 ): StepOutcome {
   const w = geo.w;
   // both sides handing back the very same state objects as before changed nothing: the
-  // comparison and the invariants would repeat the last step's verdicts
+  // comparisons would repeat the last step's verdicts (the invariants still run: some depend
+  // on the call, e.g. no-stale-alias-after-unmap-aliases)
   const same = before !== null && after.model === before.model && after.impl === before.impl;
   // the specialised comparison every step; the generic one every FULL_EVERY steps (and the
   // runner's at the end of the trace); the path of the first difference only on a mismatch
@@ -243,7 +244,7 @@ function finish(
   // Invariants are pure functions of (state, ctx) and the two states are deep-equal here, so one
   // evaluation gives both sides' verdicts; a violation is the model's (and the impl agrees with it).
   const ctx: InvariantCtx = { config: geo.config, geo, call, result };
-  const v = same ? null : firstViolation(after.model, ctx);
+  const v = firstViolation(after.model, ctx);
   if (v) {
     return fail(step, call, w, 'invariant', v[0], 'model', v[1], v[1], `${v[0]} broken by the model (and the impl agrees): ${v[1]}`);
   }

@@ -15,8 +15,8 @@ export interface PropertySpec {
   /** file and report name, e.g. 'pagetable-refines-model' */
   readonly property: string;
   readonly subsystem: Subsystem;
-  /** default traces per configuration and longest trace (VMCHECK_RUNS / VMCHECK_OPS override) */
-  readonly runs: number;
+  /** default traces per configuration (a number, or per configuration) and longest trace; VMCHECK_RUNS / VMCHECK_OPS override */
+  readonly runs: number | ((config: MachineConfig) => number);
   readonly ops: number;
   /** declared minimum share of traces (0..1) carrying a label, per configuration */
   readonly minimums?: (config: MachineConfig) => Readonly<Record<string, number>>;
@@ -38,9 +38,10 @@ export function labelTable(r: CheckResult, minimums: Readonly<Record<string, num
 }
 
 export function refinementSuite(spec: PropertySpec): void {
-  const s = settingsFromEnv(spec);
   const configs = spec.configs ?? CONFIGS;
-  describe.each(configs)(`${spec.property} · $name · seed ${s.seed}, ${s.runs} runs × ≤${s.ops} ops`, (config) => {
+  const runsOf = (c: MachineConfig): number => (typeof spec.runs === 'number' ? spec.runs : spec.runs(c));
+  const cases = configs.map((config) => ({ config, name: config.name, s: settingsFromEnv({ runs: runsOf(config), ops: spec.ops }) }));
+  describe.each(cases)(`${spec.property} · $name · seed $s.seed, $s.runs runs × ≤$s.ops ops`, ({ config, s }) => {
     for (const pair of IMPLEMENTATIONS) {
       it(`${pair.name}: every step commutes and every invariant holds`, () => {
         const r = checkProperty({ property: spec.property, subsystem: spec.subsystem, pair, config, settings: s });
