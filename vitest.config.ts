@@ -1,12 +1,14 @@
 // vitest: every test under properties/ (unit tests, invariant tests, harness tests, the
 // properties over every configuration, the replay of shrink-reports/). Properties are long
 // CPU-bound loops, hence the generous timeouts. Results also go to reports/vitest.json (for
-// .ci/run's closing count).
-import { defineConfig } from 'vitest/config';
+// .ci/run's closing count). properties/mutation/ holds the mutation profile's copies of the
+// properties (short, pinned traces); they run under vitest.mutation.config.ts only.
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['properties/**/*.test.ts'],
+    exclude: [...configDefaults.exclude, 'properties/mutation/**'],
     testTimeout: 600_000,
     hookTimeout: 60_000,
     reporters: ['default', ['json', { outputFile: 'reports/vitest.json' }]],

@@ -1,7 +1,7 @@
 // harness: writing a shrink report — shrink-reports/<yyyy-mm-dd>-<property>-<short-hash>.json
 // plus a .md beside it that reads like a kernel bug report (checking.md §6): numbered calls with
 // resolved arguments and hex results, the broken invariant or field, model vs implementation,
-// and a picture of the address space at the failing step.
+// and a picture of the address space at the failing step (text, and an SVG beside it).
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -10,6 +10,7 @@ import type { MachineConfig, Op } from '../../api/index.js';
 import { formatCall, formatResult } from './format.js';
 import { geometryOf } from './geometry.js';
 import { picture } from './picture.js';
+import { pictureSvg } from './picture-svg.js';
 import type { ShrinkReport } from './report-format.js';
 import { REPORT_FORMAT, REPORT_VERSION, serializeReport } from './report-format.js';
 import type { Snapshot, StepFailure } from './step.js';
@@ -115,7 +116,8 @@ export function renderMarkdown(r: ShrinkReport, records: readonly StepRecord[], 
   lines.push(`| model | \`${r.model.replace(/\|/g, '\\|')}\` |`);
   lines.push(`| implementation | \`${r.impl.replace(/\|/g, '\\|')}\` |`, '');
   if (last) {
-    lines.push(`## Address space after step ${r.failingStep} (model)`, '', '```', ...picture(last.model, g), '```', '');
+    lines.push(`## Address space after step ${r.failingStep} (model)`, '', `![address space](${jsonName.replace(/\.json$/, '.svg')})`, '');
+    lines.push('```', ...picture(last.model, g), '```', '');
     // where the two states differ, the implementation's picture too
     if (r.kind === 'state' || r.kind === 'unchanged') {
       lines.push(`## Address space after step ${r.failingStep} (implementation)`, '', '```', ...picture(last.impl, g), '```', '');
@@ -132,6 +134,10 @@ export function writeReport(r: ShrinkReport, records: readonly StepRecord[], las
   const json = join(dir, `${base}.json`);
   writeFileSync(json, serializeReport(r));
   writeFileSync(join(dir, `${base}.md`), renderMarkdown(r, records, last, `${base}.json`));
+  if (last) {
+    const g = geometryOf(r.config);
+    writeFileSync(join(dir, `${base}.svg`), pictureSvg(last.model, g, `${r.property} · ${r.configName} · after step ${r.failingStep} (model)`));
+  }
   return json;
 }
 

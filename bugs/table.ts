@@ -1,0 +1,62 @@
+// bugs: the printed table of `npm run bugs` — one row per planted bug.
+
+export interface Row {
+  readonly name: string;
+  readonly subsystem: string;
+  /** caught, survived, does not apply, driver failed, spurious */
+  readonly status: string;
+  /** seeds that caught it, "k/K" */
+  readonly seeds: string;
+  readonly property: string;
+  /** the invariant or state field (or vitest check) that broke, most common over the seeds */
+  readonly by: string;
+  /** median over all seeds, a seed that missed counting as Infinity */
+  readonly ttfMs: number;
+  /** median shrunk length over the seeds that caught it */
+  readonly shrunk: number;
+  /** the shortest failing input written by hand */
+  readonly hand: number;
+  readonly oneMinimal: boolean;
+  readonly notes: readonly string[];
+}
+
+/** the median (mean of the middle two for an even count); Infinity entries count as the largest */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return Infinity;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  if (s.length % 2 === 1) return s[m]!;
+  const a = s[m - 1]!;
+  const b = s[m]!;
+  return Number.isFinite(a) && Number.isFinite(b) ? (a + b) / 2 : Infinity;
+}
+
+function seconds(ms: number): string {
+  return Number.isFinite(ms) ? (ms / 1000).toFixed(2) : '-';
+}
+
+export function formatTable(rows: readonly Row[]): string {
+  const head = ['bug', 'subsystem', 'caught', 'seeds', 'property', 'invariant / field', 'ttf s', 'shrunk', 'hand', 'Δ'];
+  const cells = rows.map((r) => {
+    const delta = Number.isFinite(r.shrunk) ? r.shrunk - r.hand : NaN;
+    return [
+      r.name,
+      r.subsystem,
+      r.status === 'caught' ? 'yes' : r.status.toUpperCase(),
+      r.seeds,
+      r.property,
+      r.by.length > 44 ? `${r.by.slice(0, 43)}…` : r.by,
+      seconds(r.ttfMs),
+      Number.isFinite(r.shrunk) ? `${r.shrunk}${r.oneMinimal ? '' : '*'}` : '-',
+      String(r.hand),
+      Number.isNaN(delta) ? '-' : delta > 0 ? `+${delta}` : String(delta),
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
+  const line = (c: readonly string[]): string => c.map((x, i) => x.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const out = [line(head), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)];
+  const notes = rows.flatMap((r) => r.notes.map((n) => `  ${r.name}: ${n}`));
+  if (notes.length > 0) out.push('', 'notes:', ...notes);
+  if (rows.some((r) => !r.oneMinimal)) out.push('', '* shrinking was cut short by its budget on some seed (not known to be 1-minimal)');
+  return out.join('\n');
+}
