@@ -70,7 +70,8 @@ interface ChildOutcome {
 
 function runChild(cmd: string, argv: readonly string[], cwd: string, timeoutMs: number): Promise<ChildOutcome> {
   return new Promise((done) => {
-    const child = spawn(cmd, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    // its own process group, so that a timeout ends the driver and everything it started (vitest)
+    const child = spawn(cmd, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -78,7 +79,13 @@ function runChild(cmd: string, argv: readonly string[], cwd: string, timeoutMs: 
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      if (child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          child.kill('SIGKILL');
+        }
+      }
     }, timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -91,7 +98,10 @@ function applyPatch(dir: string, patch: string): Promise<ChildOutcome> {
   return runChild('patch', ['-p1', '--batch', '--forward', '--no-backup-if-mismatch', '-i', patch], dir, 30_000);
 }
 
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+/** the driver runs as `node --import tsx bugs/driver.ts` in the copy: one process, no wrapper in between */
+function runDriver(dir: string, jobPath: string, timeoutMs: number): Promise<ChildOutcome> {
+  return runChild(process.execPath, ['--import', 'tsx', 'bugs/driver.ts', jobPath], dir, timeoutMs);
+}
 
 // ---------------------------------------------------------------- one bug
 
@@ -129,7 +139,7 @@ async function runBug(entry: CatalogueEntry): Promise<BugOutcome> {
   writeFileSync(jobPath, JSON.stringify(job));
   // generous: each seed may spend its budget finding, up to 1.25x the shrink budget shrinking, plus start-up
   const limit = (nSeeds * (seconds + 1.5 * shrinkSeconds + 15) + 30) * 1000;
-  const c = await runChild(TSX, ['bugs/driver.ts', jobPath], dir, limit);
+  const c = await runDriver(dir, jobPath, limit);
   if (c.timedOut || c.code !== 0 || !existsSync(job.out)) {
     const why = c.timedOut ? `killed after ${Math.round(limit / 1000)} s` : `exit ${c.code}`;
     return out('driver failed', `${why}: ${c.stderr.trim().split('\n').slice(-3).join(' | ')}`);
@@ -170,7 +180,7 @@ async function runBaseline(outcomes: readonly BugOutcome[]): Promise<BaselineRes
   mkdirSync(dirname(job.out), { recursive: true });
   const jobPath = join(dir, 'bugs', 'results', 'job.json');
   writeFileSync(jobPath, JSON.stringify(job));
-  const c = await runChild(TSX, ['bugs/driver.ts', jobPath], dir, 600_000);
+  const c = await runDriver(dir, jobPath, 600_000);
   if (c.timedOut || c.code !== 0 || !existsSync(job.out)) return `baseline driver failed (${c.timedOut ? 'timeout' : `exit ${c.code}`}): ${c.stderr.trim().split('\n').slice(-3).join(' | ')}`;
   const r = JSON.parse(readFileSync(job.out, 'utf8')) as BaselineResult;
   rmSync(dir, { recursive: true, force: true });

@@ -11,6 +11,7 @@ import { modelState } from './state.js';
 import { Vmalloc } from './vmalloc.js';
 import { VmapAreas } from './vmap.js';
 import { VmapBlocks } from './vmap-blocks.js';
+import { ModelVmemmap, modelVmemmapCall } from './vmemmap.js';
 
 export class ModelKernel implements SystemUnderTest {
   readonly machine: Machine;
@@ -19,9 +20,13 @@ export class ModelKernel implements SystemUnderTest {
   readonly vmalloc: Vmalloc;
   readonly blocks: VmapBlocks;
   readonly layout: KernelLayout;
+  readonly vmemmap: ModelVmemmap;
 
   constructor(config: MachineConfig) {
     this.machine = new Machine(config);
+    // boot RAM's memmap is populated before the first call, before anything else allocates (vmemmap.md §4)
+    this.vmemmap = new ModelVmemmap(this.machine);
+    this.vmemmap.boot();
     this.raw = new MachineCalls(this.machine);
     this.layout = modelLayout(config);
     this.vmap = new VmapAreas(this.machine);
@@ -67,9 +72,7 @@ export class ModelKernel implements SystemUnderTest {
       .with({ call: 'vm_map_ram' }, (c) => this.blocks.vmMapRam(c.pages, c.cpu))
       .with({ call: 'vm_unmap_ram' }, (c) => this.blocks.vmUnmapRam(c.addr, c.count))
       .with({ call: 'vm_unmap_aliases' }, () => this.blocks.vmUnmapAliases())
-      .with({ call: P.union('add_memory', 'add_device', 'remove', 'remove_device', 'touch_page') }, () => {
-        throw new Error('not implemented yet');
-      })
+      .with({ call: P.union('add_memory', 'add_device', 'remove', 'remove_device', 'touch_page') }, (c) => modelVmemmapCall(this.vmemmap, c))
       .exhaustive();
     this.vmap.drain(); // the lazy drain check at the end of every call (vmap.md §3, calls.ts)
     m.step++;
@@ -78,7 +81,7 @@ export class ModelKernel implements SystemUnderTest {
 
   state(): AbstractState {
     const mappings = [...this.raw.records(), ...this.vmalloc.records(), ...this.blocks.records()];
-    return { ...modelState(this.machine, this.vmap, mappings), blocks: this.blocks.state() };
+    return { ...modelState(this.machine, this.vmap, mappings), blocks: this.blocks.state(), vmemmap: this.vmemmap.state() };
   }
 
   isVmallocAddr(a: Addr): boolean {

@@ -17,6 +17,7 @@ import type {
 import { Machine, vmallocLayout, type VmallocLayout } from './machine/index.js';
 import { Vmalloc } from './vmap/index.js';
 import { VmMapRam } from './vmap-block/index.js';
+import { Vmemmap, vmemmapCall } from './vmemmap/index.js';
 
 const NONE: Result = { ok: true, value: { kind: 'none' } };
 const ok = (value: Value): Result => ({ ok: true, value });
@@ -39,6 +40,8 @@ export class Kernel implements SystemUnderTest {
   readonly vmalloc: Vmalloc;
   /** vm_map_ram over the per-CPU vmap blocks (src/vmap-block) */
   readonly vmMapRam: VmMapRam;
+  /** the sparse vmemmap and memory hot-plug (src/vmemmap) */
+  readonly vmemmap: Vmemmap;
   /** 2^W: one past the last byte address */
   private readonly top: Addr;
   private readonly pageMask: Addr;
@@ -50,6 +53,9 @@ export class Kernel implements SystemUnderTest {
 
   constructor(readonly config: MachineConfig) {
     this.machine = new Machine(config);
+    // vmemmap.md §4: boot RAM's memmap is populated at boot, before anything else allocates
+    this.vmemmap = new Vmemmap(this.machine);
+    this.vmemmap.boot();
     this.layout = vmallocLayout(config);
     this.vmalloc = new Vmalloc(this.machine, this.layout);
     // installs "release fragmented blocks" into the allocator's purge-and-retry and reclaim_and_purge
@@ -106,16 +112,9 @@ export class Kernel implements SystemUnderTest {
       .with({ call: 'vm_map_ram' }, (c) => this.vmMapRam.vmMapRam(c.pages, c.cpu))
       .with({ call: 'vm_unmap_ram' }, (c) => this.vmMapRam.vmUnmapRam(c.addr, c.count))
       .with({ call: 'vm_unmap_aliases' }, () => this.vmMapRam.vmUnmapAliases())
-      // ---- vmemmap hot-plug: not wired yet
-      .with(
-        { call: 'add_memory' },
-        { call: 'add_device' },
-        { call: 'remove' },
-        { call: 'remove_device' },
-        { call: 'touch_page' },
-        (c) => {
-          throw new Error('not implemented yet: ' + c.call);
-        },
+      // ---- sparse vmemmap, memory hot-plug (src/vmemmap)
+      .with({ call: 'add_memory' }, { call: 'add_device' }, { call: 'remove' }, { call: 'remove_device' }, { call: 'touch_page' }, (c) =>
+        vmemmapCall(this.vmemmap, c),
       )
       .exhaustive();
   }
@@ -268,6 +267,7 @@ export class Kernel implements SystemUnderTest {
       mappings: mergeByVa(mergeByVa(this.mappingsView, this.vmalloc.mappings()), this.vmMapRam.mappings()),
       vmap: this.vmalloc.toModel(),
       blocks: this.vmMapRam.blocks.toModel(this.machine.geometry.pageShift),
+      vmemmap: this.vmemmap.toModel(),
     };
   }
 

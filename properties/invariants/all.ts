@@ -8,8 +8,10 @@ import { guardUnmapped } from './guard-unmapped.js';
 import { lazyAccounting } from './lazy-accounting.js';
 import { noReuseBeforeFlush } from './no-reuse-before-flush.js';
 import { noStaleAliasAfterUnmapAliases } from './no-stale-alias-after-unmap-aliases.js';
+import { altmapAccounting } from './altmap-accounting.js';
 import { ownership } from './ownership.js';
 import { pagetableShape } from './pagetable-shape.js';
+import { vmemmapBacked } from './vmemmap-backed.js';
 
 export const INVARIANTS: readonly NamedInvariant[] = [
   { name: 'pagetable-shape', check: pagetableShape },
@@ -21,4 +23,6 @@ export const INVARIANTS: readonly NamedInvariant[] = [
   { name: 'lazy-accounting', check: lazyAccounting },
   { name: 'block-accounting', check: blockAccounting },
   { name: 'no-stale-alias-after-unmap-aliases', check: noStaleAliasAfterUnmapAliases },
+  { name: 'vmemmap-backed', check: vmemmapBacked },
+  { name: 'altmap-accounting', check: altmapAccounting },
 ];

@@ -33,6 +33,19 @@ function blockAt(blocks: readonly BlockRec[], va: bigint, size: bigint): BlockRe
   return b && va < b.start + size ? b : null;
 }
 
+function areaText(a: AreaRec, w: number): string {
+  return `${a.lazy ? 'lazy' : 'busy'} area [${hex(a.start, w)}, ${hex(a.end, w)})`;
+}
+
+function blockText(b: BlockRec, w: number): string {
+  return `cpu ${b.cpu}'s block ${hex(b.start, w)}`;
+}
+
+function inVmallocSpace(g: InvariantCtx['geo'], start: bigint, end: bigint): boolean {
+  for (const r of g.vmallocRanges) if (r.start <= start && end <= r.end) return true;
+  return false;
+}
+
 export function areasDisjoint(s: AbstractState, ctx: InvariantCtx): string | null {
   const g = ctx.geo;
   const A = (a: bigint): string => hex(a, g.w);
@@ -40,13 +53,12 @@ export function areasDisjoint(s: AbstractState, ctx: InvariantCtx): string | nul
   const areas = s.vmap.areas;
   for (let i = 0; i < areas.length; i++) {
     const a = areas[i] as AreaRec;
-    const what = `${a.lazy ? 'lazy' : 'busy'} area [${A(a.start)}, ${A(a.end)})`;
-    if (a.start >= a.end) return `${what} is empty`;
-    if (a.start % ps !== 0n || a.end % ps !== 0n) return `${what} is not page aligned`;
-    if (!g.vmallocRanges.some((r) => r.start <= a.start && a.end <= r.end)) return `${what} lies outside the vmalloc space`;
+    if (a.start >= a.end) return `${areaText(a, g.w)} is empty`;
+    if (a.start % ps !== 0n || a.end % ps !== 0n) return `${areaText(a, g.w)} is not page aligned`;
+    if (!inVmallocSpace(g, a.start, a.end)) return `${areaText(a, g.w)} lies outside the vmalloc space`;
     const next = areas[i + 1];
     if (next && a.end > next.start) {
-      return `${what} overlaps (or is listed after) [${A(next.start)}, ${A(next.end)})`;
+      return `${areaText(a, g.w)} overlaps (or is listed after) [${A(next.start)}, ${A(next.end)})`;
     }
   }
   for (const m of s.mappings) {
@@ -60,19 +72,18 @@ export function areasDisjoint(s: AbstractState, ctx: InvariantCtx): string | nul
   const bits = g.vmapBbmapBits;
   for (const b of s.blocks.blocks) {
     const end = b.start + g.blockSize;
-    const what = `cpu ${b.cpu}'s block ${A(b.start)}`;
-    if (b.start % g.blockSize !== 0n) return `${what} is not aligned to VMAP_BLOCK_SIZE ${A(g.blockSize)}`;
-    if (b.start < g.mainVmalloc.start || end > g.mainVmalloc.end) return `${what} lies outside the main vmalloc range`;
+    if (b.start % g.blockSize !== 0n) return `${blockText(b, g.w)} is not aligned to VMAP_BLOCK_SIZE ${A(g.blockSize)}`;
+    if (b.start < g.mainVmalloc.start || end > g.mainVmalloc.end) return `${blockText(b, g.w)} lies outside the main vmalloc range`;
     const a = areas[areaIndexAt(areas, b.start)];
-    if (!a || a.start !== b.start || a.end !== end || a.lazy) return `${what} is not a busy area of exactly VMAP_BLOCK_SIZE`;
+    if (!a || a.start !== b.start || a.end !== end || a.lazy) return `${blockText(b, g.w)} is not a busy area of exactly VMAP_BLOCK_SIZE`;
     const bump = bits - b.free;
     const subs = [...b.subs].sort((x, y) => x.offset - y.offset);
     let prevEnd = 0;
     for (const sub of subs) {
       const subEnd = sub.offset + 2 ** sub.order;
-      if (sub.offset < prevEnd) return `${what}: sub-allocations at page ${sub.offset} overlap`;
+      if (sub.offset < prevEnd) return `${blockText(b, g.w)}: sub-allocations at page ${sub.offset} overlap`;
       if (sub.offset < 0 || subEnd > bump) {
-        return `${what}: sub-allocation pages [${sub.offset}, ${subEnd}) lie beyond the bump pointer ${bump}`;
+        return `${blockText(b, g.w)}: sub-allocation pages [${sub.offset}, ${subEnd}) lie beyond the bump pointer ${bump}`;
       }
       prevEnd = subEnd;
     }

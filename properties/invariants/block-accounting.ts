@@ -12,22 +12,23 @@ export function blockAccounting(s: AbstractState, ctx: InvariantCtx): string | n
   const bits = ctx.geo.vmapBbmapBits;
   const A = (a: bigint): string => hex(a, ctx.geo.w);
   for (const b of s.blocks.blocks) {
-    const what = `block ${A(b.start)} (cpu ${b.cpu})`;
+    // the message is built only on a violation (hex formatting is the costly part)
+    const what = (): string => `block ${A(b.start)} (cpu ${b.cpu})`;
     const live = b.subs.reduce((n, x) => n + 2 ** x.order, 0);
-    if (b.free < 0 || b.dirty < 0) return `${what}: free = ${b.free}, dirty = ${b.dirty}`;
+    if (b.free < 0 || b.dirty < 0) return `${what()}: free = ${b.free}, dirty = ${b.dirty}`;
     if (b.free + live + b.dirty !== bits) {
-      return `${what}: free ${b.free} + live ${live} + dirty ${b.dirty} = ${b.free + live + b.dirty}, VMAP_BBMAP_BITS = ${bits}`;
+      return `${what()}: free ${b.free} + live ${live} + dirty ${b.dirty} = ${b.free + live + b.dirty}, VMAP_BBMAP_BITS = ${bits}`;
     }
     const empty = b.dirtyMin === bits && b.dirtyMax === 0;
     if (!empty && !(0 <= b.dirtyMin && b.dirtyMin < b.dirtyMax && b.dirtyMax <= bits)) {
-      return `${what}: dirty range [${b.dirtyMin}, ${b.dirtyMax}) is neither empty nor inside the block`;
+      return `${what()}: dirty range [${b.dirtyMin}, ${b.dirtyMax}) is neither empty nor inside the block`;
     }
-    if (b.dirty === bits) return `${what} is fully dirty but was not released`;
-    if (b.onFreeList !== b.free > 0) return `${what}: free = ${b.free} but on the free list = ${b.onFreeList}`;
+    if (b.dirty === bits) return `${what()} is fully dirty but was not released`;
+    if (b.onFreeList !== b.free > 0) return `${what()}: free = ${b.free} but on the free list = ${b.onFreeList}`;
     const listed = s.blocks.freeLists.flatMap((l) => l.starts.filter((x) => x === b.start).map(() => l.cpu));
     const want = b.onFreeList ? [b.cpu] : [];
     if (listed.join() !== want.join()) {
-      return `${what}: listed on the free lists of cpus [${listed.join(', ')}], expected [${want.join(', ')}]`;
+      return `${what()}: listed on the free lists of cpus [${listed.join(', ')}], expected [${want.join(', ')}]`;
     }
   }
   for (const l of s.blocks.freeLists) {

@@ -85,18 +85,23 @@ export function vmemmapBacked(s: AbstractState, ctx: InvariantCtx): string | nul
     }
   }
   const units = vmemmapUnits(s, ctx, v);
-  const used = new Map<Pfn, Addr>();
+  // no backing page backs two units: the units' pfn ranges, sorted, must not overlap (an
+  // interval check rather than a per-pfn set: a device's vmemmap is thousands of pages)
+  const byPfn = [...units].sort((a, b) => a.pfn - b.pfn);
+  for (let i = 1; i < byPfn.length; i++) {
+    const a = byPfn[i - 1] as Unit;
+    const b = byPfn[i] as Unit;
+    if (b.pfn < a.pfn + a.pages) {
+      const [x, y] = a.va < b.va ? [a, b] : [b, a];
+      return `pfn ${h(b.pfn)} backs two vmemmap units, ${A(x.va)} and ${A(y.va)}`;
+    }
+  }
   let ramPages = 0;
   for (const u of units) {
     const size = BigInt(u.pages) * g.pageSize;
     const { lo, hi } = pfnsHeldBy(v, u.va, size);
     if (!anyPresent(lo, hi)) return `vmemmap unit ${A(u.va)} (${u.pages} pages) is mapped but holds the memmap of no present sub-section (pfns ${h(lo)}..${h(hi)})`;
     const alt = altmapOf(s, u.pfn);
-    for (let p = u.pfn; p < u.pfn + u.pages; p++) {
-      const twice = used.get(p);
-      if (twice !== undefined) return `pfn ${h(p)} backs two vmemmap units, ${A(twice)} and ${A(u.va)}`;
-      used.set(p, u.va);
-    }
     const want = alt ? 'device' : 'vmemmap';
     if (altmapOf(s, u.pfn + u.pages - 1) !== alt) return `vmemmap unit ${A(u.va)} is backed by pfns ${h(u.pfn)}+${u.pages} that straddle an altmap's device`;
     for (const o of ownersIn(s.owners, u.pfn, u.pages)) {

@@ -1,8 +1,6 @@
 // Mutation profile: the direct-map builder property, unchanged, with the profile's seed
-// and run count (profile.ts). The env is pinned before the property file is loaded, because it
-// reads VMCHECK_SEED / VMCHECK_RUNS when it loads.
-import { ENV_PROFILE, pinMutationEnv } from './profile.js';
+// and run count (profile.ts), pinned while the property file loads (it reads them then).
+import { ENV_PROFILE, withMutationEnv } from './profile.js';
 
 const p = ENV_PROFILE.find((x) => x.file === 'directmap-builder.prop.test.ts')!;
-pinMutationEnv(p.seed, p.runs);
-await import('../directmap-builder.prop.test.js');
+await withMutationEnv(p.seed, p.runs, undefined, () => import('../directmap-builder.prop.test.js'));

@@ -52,10 +52,12 @@ describe.each(SIDES)('E4 per-CPU blocks on x86_64 (%s)', (_side, boot) => {
       { kind: 'vm_map_ram', va: 0xffffc90000004000n, pages: 1, guard: 0 },
       { kind: 'vm_map_ram', va: 0xffffc90000400000n, pages: 1, guard: 0 },
     ]);
-    // caller pages first (the lowest free RAM, 0x100 after the reserved first MiB), then the
-    // pud, pmd and pte tables of the first mapping
-    expect(s.leaves[0]).toEqual({ va: 0xffffc90000000000n, pages: 3, pfn: 0x100, level: 3 });
-    expect(s.leaves[1]).toEqual({ va: 0xffffc90000004000n, pages: 1, pfn: 0x106, level: 3 });
+    // caller pages first (the lowest free RAM), then the pud, pmd and pte tables of the first
+    // mapping. By hand: the boot memmap of RAM 0..0x4000 (vmemmap.md §4) took 259 pages right
+    // after the reserved first MiB — pud 0x100, pmd 0x101, pte 0x102, 256 pages 0x103..0x202 —
+    // so A's pages are 0x203..0x205, its tables 0x206..0x208 (another pgd entry), B's page 0x209
+    expect(s.leaves[0]).toEqual({ va: 0xffffc90000000000n, pages: 3, pfn: 0x203, level: 3 });
+    expect(s.leaves[1]).toEqual({ va: 0xffffc90000004000n, pages: 1, pfn: 0x209, level: 3 });
 
     const c0 = s.counters;
     expect(k.call({ call: 'vm_unmap_ram', addr: 0xffffc90000004000n, count: 1 })).toEqual(NONE);

@@ -31,9 +31,11 @@ const withBlock = (s: AbstractState, i: number, patch: Partial<BlockRec>): Abstr
 });
 
 describe('no-stale-alias-after-unmap-aliases', () => {
-  // sound state: a one-page vm_map_ram at 0x800000 (caller pfn 0x121) touched by cpu 1, and a
-  // vmalloc page at 0x820000, after vm_unmap_aliases
-  //   0x800000 |A...(block)|0x820000 |V G|   A: pfn 0x121 (tables 0x122, 0x123), V: pfn 0x124
+  // sound state: a one-page vm_map_ram at 0x800000 (caller pfn 0x12f) touched by cpu 1, and a
+  // vmalloc page at 0x820000, after vm_unmap_aliases. The pfns are worked by hand: boot populated
+  // the memmap of RAM 0x100..0x400 at [0xe04000, 0xe10000) from the lowest free RAM (vmemmap.md
+  // §4): tables 0x121, 0x122 and 12 pages 0x123..0x12e, so the first free pfn is 0x12f
+  //   0x800000 |A...(block)|0x820000 |V G|   A: pfn 0x12f (tables 0x130, 0x131), V: pfn 0x132
   const sound = () =>
     run([
       { call: 'vm_map_ram', pages: 1, cpu: 0 },
@@ -47,8 +49,8 @@ describe('no-stale-alias-after-unmap-aliases', () => {
     expect(noStaleAliasAfterUnmapAliases(sound(), ctxAfter(ALIASES))).toBeNull();
   });
 
-  // the stale TLB scenario frozen before the flush: cpu 1 still caches 0x800000 -> pfn 0x121 after
-  // the vm_map_ram page was unmapped and pfn 0x121 was reused by a vmalloc page
+  // the stale TLB scenario frozen before the flush: cpu 1 still caches 0x800000 -> pfn 0x12f after
+  // the vm_map_ram page was unmapped and pfn 0x12f was reused by a vmalloc page
   it('reports a TLB entry that no live mapping covers (a stale alias)', () => {
     const { s } = run([
       { call: 'vm_map_ram', pages: 1, cpu: 0 },
@@ -56,7 +58,7 @@ describe('no-stale-alias-after-unmap-aliases', () => {
       { call: 'vm_unmap_ram', addr: 0x800000n, count: 1 },
       { call: 'vmalloc', bytes: 4096n },
     ]);
-    expect(noStaleAliasAfterUnmapAliases(s, ctxAfter(ALIASES))).toMatch(/cpu 1 caches 0x800000 -> pfn 0x121, which no live mapping covers/);
+    expect(noStaleAliasAfterUnmapAliases(s, ctxAfter(ALIASES))).toMatch(/cpu 1 caches 0x800000 -> pfn 0x12f, which no live mapping covers/);
     // the same state after any other call is not judged by this invariant
     expect(noStaleAliasAfterUnmapAliases(s, ctxAfter({ call: 'vmalloc', bytes: 4096n }))).toBeNull();
   });
@@ -64,12 +66,13 @@ describe('no-stale-alias-after-unmap-aliases', () => {
   it('reports a TLB entry inside a live mapping that caches another page', () => {
     const s = sound();
     const tlb = s.tlb.map((t) => (t.cpu === 1 ? { ...t, runs: t.runs.map((r) => (r.va === 0x820000n ? { ...r, pfn: 0x300 } : r)) } : t));
-    expect(noStaleAliasAfterUnmapAliases({ ...s, tlb }, ctxAfter(ALIASES))).toMatch(/cpu 1 caches 0x820000 -> pfn 0x300, but the vmalloc mapping at 0x820000 maps pfn 0x124/);
+    expect(noStaleAliasAfterUnmapAliases({ ...s, tlb }, ctxAfter(ALIASES))).toMatch(/cpu 1 caches 0x820000 -> pfn 0x300, but the vmalloc mapping at 0x820000 maps pfn 0x132/);
   });
 
   it('reports a page-table entry outside every live mapping (the guard page)', () => {
     const s = sound();
-    const leaves = [...s.leaves, { va: 0x821000n, pages: 1, pfn: 0x300, level: 2 }];
+    // leaves stay sorted by va: the boot memmap's leaves at 0xe04000 come after the guard page
+    const leaves = [...s.leaves, { va: 0x821000n, pages: 1, pfn: 0x300, level: 2 }].sort((a, b) => (a.va < b.va ? -1 : a.va > b.va ? 1 : 0));
     expect(noStaleAliasAfterUnmapAliases({ ...s, leaves }, ctxAfter(ALIASES))).toMatch(/page-table entry 0x821000 -> pfn 0x300 belongs to no live mapping/);
   });
 
@@ -82,17 +85,17 @@ describe('no-stale-alias-after-unmap-aliases', () => {
 
   it('reports a vmalloc page also mapped behind a vm_map_ram page, and a caller page mapped at two addresses', () => {
     const s = sound();
-    const leaves = s.leaves.map((l) => (l.va === 0x800000n ? { ...l, pfn: 0x124 } : l));
-    const owners = s.owners.map((o) => (o.pfn === 0x121 ? { ...o, owner: 'vmalloc' as const } : o));
-    expect(noStaleAliasAfterUnmapAliases({ ...s, leaves, owners }, ctxAfter(ALIASES))).toMatch(/maps pfn 0x124.., owned by vmalloc, not caller/);
+    const leaves = s.leaves.map((l) => (l.va === 0x800000n ? { ...l, pfn: 0x132 } : l));
+    const owners = s.owners.map((o) => (o.pfn === 0x12f ? { ...o, owner: 'vmalloc' as const } : o));
+    expect(noStaleAliasAfterUnmapAliases({ ...s, leaves, owners }, ctxAfter(ALIASES))).toMatch(/maps pfn 0x132.., owned by vmalloc, not caller/);
     // same owner: a caller page of one vm_map_ram mapped again by another
     const twice = run([
       { call: 'vm_map_ram', pages: 1, cpu: 0 },
       { call: 'vm_map_ram', pages: 1, cpu: 0 },
       ALIASES,
     ]).s;
-    const dup = twice.leaves.map((l) => (l.va === 0x801000n ? { ...l, pfn: 0x121 } : l));
-    expect(noStaleAliasAfterUnmapAliases({ ...twice, leaves: dup }, ctxAfter(ALIASES))).toMatch(/pfn 0x121 is mapped at both 0x800000 and 0x801000/);
+    const dup = twice.leaves.map((l) => (l.va === 0x801000n ? { ...l, pfn: 0x12f } : l));
+    expect(noStaleAliasAfterUnmapAliases({ ...twice, leaves: dup }, ctxAfter(ALIASES))).toMatch(/pfn 0x12f is mapped at both 0x800000 and 0x801000/);
   });
 
   it('reports what a second call would still flush: a lazy area, a dirty range, a nearly used-up fragmented block', () => {

@@ -4,7 +4,10 @@
 // by hand from the spec. Pictures: one character per 4 KiB page of a block, A/B/.. live
 // sub-allocations, d dirty, . never used; the toy vmalloc range is [0x800000, 0xe00000).
 //
-// toy24 RAM: pfns [0x100, 0x400); 0x100-0x11f kernel, 0x120 root table: the first free pfn is 0x121.
+// toy24 RAM: pfns [0x100, 0x400); 0x100-0x11f kernel, 0x120 root table. Boot then populates the
+// memmap of that RAM (vmemmap.md §4; by hand): [0xe04000, 0xe10000) is 12 base pages, under one
+// middle table (0x12f) and one pte table (0x122), backed by 0x123..0x12e — the first free pfn
+// after boot is 0x12f, and the memmap stays mapped as one leaf run (BOOT_MEMMAP below).
 // configs: 'toy24' (3 CPUs online, lazy_max_pages = fls(3) · 16 KiB / 4 KiB = 8 pages) and
 // LAZY below (lazy unit 1 MiB: lazy_max_pages = 512, so released blocks stay lazy until a purge).
 import { describe, it, expect } from 'vitest';
@@ -27,6 +30,7 @@ const unmapRam = (k: SystemUnderTest, a: Addr, count: number) => k.call({ call: 
 const aliases = (k: SystemUnderTest) => k.call({ call: 'vm_unmap_aliases' });
 const blockAt = (s: AbstractState, start: Addr) => s.blocks.blocks.find((b) => b.start === start);
 const selfCheck = (k: SystemUnderTest) => expect(k.selfCheck?.() ?? []).toEqual([]);
+const BOOT_MEMMAP = { va: 0xe04000n, pages: 12, pfn: 0x123, level: 2 };
 
 describe.each(SIDES)('toy24 block life cycle (%s)', (_side, boot) => {
   // tries: on cpu 0, 8 + 8 + 8 + 4 pages, then 8 (no room: a new block), 4, 3
@@ -175,26 +179,26 @@ describe.each(SIDES)('toy24 block life cycle (%s)', (_side, boot) => {
     expect(k.state().counters).toEqual(c0);
   });
 
-  // tries: vm_map_ram one page on cpu 0 (caller pfn 0x121), touch it from cpu 1, vm_unmap_ram it
-  // (pfn 0x121 back to the page allocator, no flush), vmalloc one page — it gets pfn 0x121 again
-  //   0x800000 |d...(A)|0x820000 |V G|      cpu 1's TLB: 0x800000 → pfn 0x121 (now V's page)
-  // expects: cpu 1 still reads pfn 0x121 through 0x800000 from its TLB — a stale alias of the
+  // tries: vm_map_ram one page on cpu 0 (caller pfn 0x12f), touch it from cpu 1, vm_unmap_ram it
+  // (pfn 0x12f back to the page allocator, no flush), vmalloc one page — it gets pfn 0x12f again
+  //   0x800000 |d...(A)|0x820000 |V G|      cpu 1's TLB: 0x800000 → pfn 0x12f (now V's page)
+  // expects: cpu 1 still reads pfn 0x12f through 0x800000 from its TLB — a stale alias of the
   // vmalloc page; after vm_unmap_aliases the alias is gone (EFAULT) and V is untouched.
   it('a stale TLB entry reaches a reused page until vm_unmap_aliases flushes it', () => {
     const k = boot(TOY);
     expect(mapRam(k, 1, 0)).toEqual(addr(0x800000n));
-    expect(k.call({ call: 'touch', cpu: 1, va: 0x800000n })).toEqual({ ok: true, value: { kind: 'touch', pfn: 0x121, fromTlb: false } });
+    expect(k.call({ call: 'touch', cpu: 1, va: 0x800000n })).toEqual({ ok: true, value: { kind: 'touch', pfn: 0x12f, fromTlb: false } });
     expect(unmapRam(k, 0x800000n, 1)).toEqual(NONE);
     expect(k.call({ call: 'vmalloc', bytes: 4096n })).toEqual(addr(0x820000n));
     let s = k.state();
-    expect(s.leaves.find((l) => l.va === 0x820000n)).toMatchObject({ pfn: 0x121 });
-    expect(k.call({ call: 'touch', cpu: 1, va: 0x800000n })).toEqual({ ok: true, value: { kind: 'touch', pfn: 0x121, fromTlb: true } });
+    expect(s.leaves.find((l) => l.va === 0x820000n)).toMatchObject({ pfn: 0x12f });
+    expect(k.call({ call: 'touch', cpu: 1, va: 0x800000n })).toEqual({ ok: true, value: { kind: 'touch', pfn: 0x12f, fromTlb: true } });
     expect(k.call({ call: 'touch', cpu: 0, va: 0x800000n })).toEqual(err('EFAULT'));
     expect(aliases(k)).toEqual(NONE);
     s = k.state();
     expect(s.tlb.find((t) => t.cpu === 1)!.runs.filter((r) => r.va === 0x800000n)).toEqual([]);
     expect(k.call({ call: 'touch', cpu: 1, va: 0x800000n })).toEqual(err('EFAULT'));
-    expect(k.call({ call: 'touch', cpu: 1, va: 0x820000n })).toEqual({ ok: true, value: { kind: 'touch', pfn: 0x121, fromTlb: false } });
+    expect(k.call({ call: 'touch', cpu: 1, va: 0x820000n })).toEqual({ ok: true, value: { kind: 'touch', pfn: 0x12f, fromTlb: false } });
     selfCheck(k);
   });
 
@@ -211,8 +215,8 @@ describe.each(SIDES)('toy24 block life cycle (%s)', (_side, boot) => {
       { cpu: 0, start: 0x800000n, free: 31, dirty: 1, dirtyMin: 0, dirtyMax: 1, onFreeList: true, subs: [] },
     ]);
     expect(s.mappings).toEqual([]);
-    expect(s.leaves).toEqual([]);
-    expect(s.owners.find((o) => o.pfn <= 0x121 && 0x121 < o.pfn + o.count)!.owner).toBe('free');
+    expect(s.leaves).toEqual([BOOT_MEMMAP]);
+    expect(s.owners.find((o) => o.pfn <= 0x12f && 0x12f < o.pfn + o.count)!.owner).toBe('free');
     expect(mapRam(k, 1, 0)).toEqual(addr(0x801000n));
     selfCheck(k);
   });
@@ -228,7 +232,7 @@ describe.each(SIDES)('toy24 block life cycle (%s)', (_side, boot) => {
     expect(s.vmap).toEqual({ areas: [], lazyNr: 0 });
     expect(s.counters.flushes - c0.flushes).toBe(1);
     expect(s.counters.flushedPages - c0.flushedPages).toBe(9);
-    expect(s.owners.find((o) => o.pfn <= 0x121 && 0x121 < o.pfn + o.count)!.owner).toBe('free');
+    expect(s.owners.find((o) => o.pfn <= 0x12f && 0x12f < o.pfn + o.count)!.owner).toBe('free');
   });
 
   // tries: a 9-page vm_map_ram (> VMAP_MAX_ALLOC 8), a small one, unmap the large one twice
@@ -242,7 +246,7 @@ describe.each(SIDES)('toy24 block life cycle (%s)', (_side, boot) => {
     expect(mapRam(k, 1, 0)).toEqual(addr(0x820000n));
     let s = k.state();
     expect(s.vmap.areas[0]).toEqual({ start: 0x800000n, end: 0x809000n, lazy: false });
-    expect(s.leaves[0]).toEqual({ va: 0x800000n, pages: 9, pfn: 0x121, level: 2 });
+    expect(s.leaves[0]).toEqual({ va: 0x800000n, pages: 9, pfn: 0x12f, level: 2 });
     const c0 = s.counters;
     expect(unmapRam(k, 0x800000n, 9)).toEqual(NONE);
     s = k.state();

@@ -9,30 +9,44 @@ const boot = (name: string) => createKernel(configByName(name));
 const err = (e: string) => ({ ok: false, err: e });
 const none = { ok: true, value: { kind: 'none' } };
 
+// Boot populates boot RAM's memmap before the first call (vmemmap.md §4), from the lowest free
+// RAM, tables top-down before each page (worked by hand, not read back from either side):
+// toy24: RAM 0x100..0x400, reserved 0x100..0x120 (kernel, root table); vmemmap(pfn) = 0xe00000 +
+//   pfn·64, so [0xe04000, 0xe10000) = 12 pages, one middle table (0x121), one pte table (0x122),
+//   data pages 0x123..0x12e: 14 pages; the first free pfn after boot is 0x12f.
+// x86_64: RAM 0..0x4000, first 1 MiB reserved; the memmap of 0x4000 pfns is 1 MiB = 256 base pages
+//   (less than a section: base pages) at 0xffffea0000000000; pud 0x100, pmd 0x101, pte 0x102, data
+//   0x103..0x202: 259 pages; the first free pfn after boot is 0x203.
+const TOY_VMEMMAP_LEAF = { va: 0xe04000n, pages: 12, pfn: 0x123, level: 2 };
+const TOY_VMEMMAP_TABLES = 2;
+const X86_VMEMMAP_LEAF = { va: 0xffffea0000000000n, pages: 256, pfn: 0x103, level: 3 };
+
 describe('map_pages / unmap_pages', () => {
   it('maps caller pages at the top of toy24 and unmaps them; tables stay', () => {
     const k = boot('toy24');
     expect(k.call({ call: 'map_pages', va: 0xffd000n, pages: 3 })).toEqual({ ok: true, value: { kind: 'addr', addr: 0xffd000n } });
     let s = k.state();
-    // caller pages 0x121..0x123 first, then the pmd table 0x124 and the pte table 0x125
-    expect(s.leaves).toEqual([{ va: 0xffd000n, pages: 3, pfn: 0x121, level: 2 }]);
+    // caller pages 0x12f..0x131 first (the first free after the boot memmap), then the pmd table
+    // 0x132 and the pte table 0x133 (root entry 0xf is not the vmemmap's 0xe)
+    expect(s.leaves).toEqual([TOY_VMEMMAP_LEAF, { va: 0xffd000n, pages: 3, pfn: 0x12f, level: 2 }]);
     expect(s.mappings).toEqual([{ kind: 'pages', va: 0xffd000n, pages: 3, guard: 0 }]);
-    expect(s.owners.slice(1, 3)).toEqual([
-      { pfn: 0x121, count: 3, owner: 'caller' },
-      { pfn: 0x124, count: 2, owner: 'pagetable' },
+    expect(s.owners.slice(3, 5)).toEqual([
+      { pfn: 0x12f, count: 3, owner: 'caller' },
+      { pfn: 0x132, count: 2, owner: 'pagetable' },
     ]);
     expect(k.call({ call: 'unmap_pages', va: 0xffd000n })).toEqual(none);
     s = k.state();
-    expect(s.leaves).toEqual([]);
+    expect(s.leaves).toEqual([TOY_VMEMMAP_LEAF]);
     expect(s.mappings).toEqual([]);
-    expect(s.tables.length).toBe(2);
+    expect(s.tables.length).toBe(TOY_VMEMMAP_TABLES + 2);
     expect(s.step).toBe(2);
   });
 
   it('x86_64: a mapping ending exactly at 2^64', () => {
     const k = boot('x86_64');
     expect(k.call({ call: 'map_pages', va: 0xffffffffffffe000n, pages: 2 }).ok).toBe(true);
-    expect(k.call({ call: 'walk', va: 0xffffffffffffffffn })).toEqual({ ok: true, value: { kind: 'walk', pfn: 0x101, level: 3 } });
+    // caller pages 0x203, 0x204 (the first free after the boot memmap)
+    expect(k.call({ call: 'walk', va: 0xffffffffffffffffn })).toEqual({ ok: true, value: { kind: 'walk', pfn: 0x204, level: 3 } });
     expect(k.call({ call: 'map_pages', va: 0xfffffffffffff000n, pages: 2 })).toEqual(err('EINVAL')); // past 2^64
   });
 
@@ -72,13 +86,14 @@ describe('map_pages / unmap_pages', () => {
     k.call({ call: 'fail_alloc', after: 2 });
     expect(k.call({ call: 'map_pages', va: 0xf0e000n, pages: 4 })).toEqual(err('ENOMEM'));
     const s = k.state();
-    expect(s.leaves).toEqual([]);
+    expect(s.leaves).toEqual([TOY_VMEMMAP_LEAF]);
     expect(s.mappings).toEqual([]);
-    // caller pages 0x121..0x124 freed; pmd table 0x125 and the first pte table 0x126 stay
-    expect(s.owners.slice(1, 4)).toEqual([
-      { pfn: 0x121, count: 4, owner: 'free' },
-      { pfn: 0x125, count: 2, owner: 'pagetable' },
-      { pfn: 0x127, count: 0x400 - 0x127, owner: 'free' },
+    // caller pages 0x12f..0x132 freed; pmd table 0x133 and the first pte table 0x134 stay
+    // (owners 0..2: reserved, the boot memmap's tables 0x121.., its pages 0x123..)
+    expect(s.owners.slice(3, 6)).toEqual([
+      { pfn: 0x12f, count: 4, owner: 'free' },
+      { pfn: 0x133, count: 2, owner: 'pagetable' },
+      { pfn: 0x135, count: 0x400 - 0x135, owner: 'free' },
     ]);
     expect(s.failAfter).toBeNull();
   });
@@ -113,10 +128,10 @@ describe('map_device', () => {
   it('x86_64: 1 GiB at a 1 GiB aligned device address is one pud leaf; unmap_pages removes it', () => {
     const k = boot('x86_64');
     expect(k.call({ call: 'map_device', va: 0xffffe90000000000n, phys: 0x100000000n, bytes: 1n << 30n }).ok).toBe(true);
-    expect(k.state().leaves).toEqual([{ va: 0xffffe90000000000n, pages: 2 ** 18, pfn: 0x100000, level: 1 }]);
+    expect(k.state().leaves).toEqual([{ va: 0xffffe90000000000n, pages: 2 ** 18, pfn: 0x100000, level: 1 }, X86_VMEMMAP_LEAF]);
     expect(k.state().mappings).toEqual([{ kind: 'device', va: 0xffffe90000000000n, pages: 2 ** 18, guard: 0 }]);
     expect(k.call({ call: 'unmap_pages', va: 0xffffe90000000000n })).toEqual(none);
-    expect(k.state().leaves).toEqual([]);
+    expect(k.state().leaves).toEqual([X86_VMEMMAP_LEAF]);
   });
 
   it('rejects RAM, unaligned, zero and out-of-device ranges with EINVAL', () => {
@@ -166,9 +181,13 @@ describe('other machine calls', () => {
     expect(k.call({ call: 'populate', va: 0xf00000n, level: 0 })).toEqual(err('EINVAL'));
     expect(k.call({ call: 'populate', va: 0xf00000n, level: 3 })).toEqual(err('EINVAL'));
     expect(k.call({ call: 'populate', va: 0xf00000n, level: 2 })).toEqual(none);
-    expect(k.state().tables.length).toBe(2);
+    expect(k.state().tables.length).toBe(TOY_VMEMMAP_TABLES + 2);
     expect(k.call({ call: 'free_empty_tables', start: 0xf00000n, end: 0x1000000n })).toEqual(none);
-    expect(k.state().tables).toEqual([]);
+    // the boot memmap's middle table 0x121 and pte table 0x122 at 0xe00000 stay
+    expect(k.state().tables).toEqual([
+      { level: 1, va: 0xe00000n, pfn: 0x121 },
+      { level: 2, va: 0xe00000n, pfn: 0x122 },
+    ]);
   });
 });
 

@@ -89,14 +89,17 @@ describe('E2: vmalloc and its listing (vmap.md §5), x86_64', () => {
     expect(rows(k)).toEqual(['0xffffc90000000000-0xffffc90000004000 16384 vmalloc pages=3']);
     expect(k.call({ call: 'vmalloc', bytes: 1n })).toEqual(addr(V + 0x4000n));
     expect(k.call({ call: 'touch', cpu: 0, va: V + 0x3000n })).toEqual(err('EFAULT'));
-    // data pages are the lowest free pfns (0x100.. after the reserved first MiB), then the
-    // pud, pmd and pte tables, then the second area's page
+    // data pages are the lowest free pfns, then the pud, pmd and pte tables, then the second
+    // area's page. By hand: after the reserved first MiB, boot populated the memmap of RAM
+    // 0..0x4000 (vmemmap.md §4): tables 0x100..0x102 and 256 base pages 0x103..0x202
     const s = k.state();
-    expect(s.owners.slice(0, 4)).toEqual([
+    expect(s.owners.slice(0, 6)).toEqual([
       { pfn: 0, count: 0x100, owner: 'reserved' },
-      { pfn: 0x100, count: 3, owner: 'vmalloc' },
-      { pfn: 0x103, count: 3, owner: 'pagetable' },
-      { pfn: 0x106, count: 1, owner: 'vmalloc' },
+      { pfn: 0x100, count: 3, owner: 'pagetable' },
+      { pfn: 0x103, count: 256, owner: 'vmemmap' },
+      { pfn: 0x203, count: 3, owner: 'vmalloc' },
+      { pfn: 0x206, count: 3, owner: 'pagetable' },
+      { pfn: 0x209, count: 1, owner: 'vmalloc' },
     ]);
     expect(s.mappings).toEqual([
       { kind: 'vmalloc', va: V, pages: 3, guard: 1 },
@@ -158,14 +161,20 @@ describe('vmalloc API (vmap.md §5, checking.md §3)', () => {
   });
 
   it('a failed table allocation keeps the tables allocated before it; eager config purges at the end of the call', () => {
-    // toy24-eager: lazy_max_pages = 0; one data page (#1), pmd table (#2), pte table (#3) fails
+    // toy24-eager: lazy_max_pages = 0; one data page (#1), pmd table (#2), pte table (#3) fails.
+    // By hand: boot's memmap took tables 0x121 (level 1) and 0x122 (level 2) at 0xe00000 and pages
+    // 0x123..0x12e (vmemmap.md §4), so the data page is 0x12f and the pmd table 0x130
     const k = kernel('toy24-eager');
     k.call({ call: 'fail_alloc', after: 2 });
     expect(k.call({ call: 'vmalloc', bytes: 0x1000n })).toEqual(err('ENOMEM'));
     const s = k.state();
-    expect(s.tables).toEqual([{ level: 1, va: 0x800000n, pfn: 0x122 }]);
+    expect(s.tables).toEqual([
+      { level: 1, va: 0x800000n, pfn: 0x130 },
+      { level: 1, va: 0xe00000n, pfn: 0x121 },
+      { level: 2, va: 0xe00000n, pfn: 0x122 },
+    ]);
     expect(s.vmap).toEqual({ areas: [], lazyNr: 0 });
-    expect(s.counters).toMatchObject({ flushes: 1, ipis: 1, flushedPages: 2, ptAllocs: 1 });
+    expect(s.counters).toMatchObject({ flushes: 1, ipis: 1, flushedPages: 2, ptAllocs: 2 + 1 });
   });
 
   it('ioremap returns the area plus the page offset; iounmap wants exactly that address', () => {
