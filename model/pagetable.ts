@@ -13,6 +13,7 @@ import type { Addr, Pfn, Preset } from '../api/index.js';
 import { alignDown, overlaps } from './arith.js';
 import type { PhysMem } from './physmem.js';
 import type { Tlbs } from './tlb.js';
+import { VersionedMap } from './versioned-map.js';
 
 export interface Leaf {
   readonly pfn: Pfn;
@@ -22,8 +23,8 @@ export interface Leaf {
 export type MapError = 'EBUSY' | 'ENOMEM';
 
 export class PageTables {
-  readonly leaves = new Map<Addr, Leaf>();
-  readonly tables: Map<Addr, Pfn>[];
+  readonly leaves = new VersionedMap<Addr, Leaf>();
+  readonly tables: VersionedMap<Addr, Pfn>[];
   readonly last: number;
   private readonly pageShift: bigint;
 
@@ -34,7 +35,7 @@ export class PageTables {
   ) {
     this.last = preset.levels.length - 1;
     this.pageShift = BigInt(preset.pageShift);
-    this.tables = preset.levels.map(() => new Map<Addr, Pfn>());
+    this.tables = preset.levels.map(() => new VersionedMap<Addr, Pfn>());
   }
 
   /** log2 of the bytes one entry of level l maps: pageShift + the index bits of the levels below */

@@ -1,6 +1,7 @@
 // model: physical memory — page owners, the lowest-fit page allocator, fault injection.
 // Reference semantics (machine.md §2). Clarity over speed.
 import type { MachineConfig, Owner, OwnerRun, Pfn, Preset } from '../api/index.js';
+import { VersionedMap } from './versioned-map.js';
 
 /** One run of pfns that exist, with the owner they have when nothing is allocated from them. */
 interface PresentRun {
@@ -13,7 +14,12 @@ export class PhysMem {
   /** pfns that exist (RAM and device ranges), sorted, with their boot owner */
   readonly present: PresentRun[] = [];
   /** pfns whose owner differs from their boot owner (allocated pages) */
-  private readonly changed = new Map<Pfn, Owner>();
+  private readonly changed = new VersionedMap<Pfn, Owner>();
+  /** bumps whenever an owner changes (the state reader caches ownerRuns on it) */
+  get version(): string {
+    // `present` is a short list that hot-plug edits in place: fold it into the key
+    return `${this.changed.version}:${this.present.map((r) => `${r.pfn}+${r.count}${r.owner}`).join(',')}`;
+  }
   /** fault injection: counted allocations still to succeed before one fails, or null */
   failAfter: number | null = null;
   /** invariant: no pfn below `searchFrom` is free (only a starting point for the scan) */

@@ -1,9 +1,10 @@
 // model: the canonical abstract state (api/state.ts) read off the model's plain data — sorted,
 // runs merged, so that equal states are deep-equal. Reference semantics. Clarity over speed.
-import type { AbstractState, Addr, LeafRun, MappingRec, Pfn, TableRec } from '../api/index.js';
+import type { AbstractState, Addr, LeafRun, MappingRec, OwnerRun, Pfn, TableRec } from '../api/index.js';
 import type { Machine } from './machine.js';
 import type { PageTables } from './pagetable.js';
 import type { VmapAreas } from './vmap.js';
+import { memo } from './versioned-map.js';
 
 const byAddr = (a: Addr, b: Addr): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -28,14 +29,38 @@ export function tableRecs(pt: PageTables): TableRec[] {
   return pt.tables.flatMap((m, level) => [...m.keys()].sort(byAddr).map((va) => ({ level, va, pfn: m.get(va) as Pfn })));
 }
 
+/** The canonical runs are rebuilt only when their source changed (a cache keyed on change counts). */
+interface Readers {
+  readonly owners: () => OwnerRun[];
+  readonly leaves: () => LeafRun[];
+  readonly tables: () => TableRec[];
+  readonly tlb: () => ReturnType<Machine['tlb']['runs']>;
+}
+const readers = new WeakMap<Machine, Readers>();
+
+function readersOf(m: Machine): Readers {
+  let r = readers.get(m);
+  if (!r) {
+    r = {
+      owners: memo(() => m.pm.version, () => m.pm.ownerRuns()),
+      leaves: memo(() => m.pt.leaves.version, () => leafRuns(m.pt, m.preset.pageShift)),
+      tables: memo(() => m.pt.tables.reduce((v, t) => v + t.version, 0), () => tableRecs(m.pt)),
+      tlb: memo(() => m.tlb.version, () => m.tlb.runs()),
+    };
+    readers.set(m, r);
+  }
+  return r;
+}
+
 export function modelState(m: Machine, vmap: VmapAreas, mappings: MappingRec[]): AbstractState {
+  const read = readersOf(m);
   return {
     step: m.step,
     failAfter: m.pm.failAfter,
-    owners: m.pm.ownerRuns(),
-    leaves: leafRuns(m.pt, m.preset.pageShift),
-    tables: tableRecs(m.pt),
-    tlb: m.tlb.runs(),
+    owners: read.owners(),
+    leaves: read.leaves(),
+    tables: read.tables(),
+    tlb: read.tlb(),
     counters: m.tlb.counters,
     warnings: [...m.warnings],
     // choice: live mappings sorted by va; equal va (possible only for raw machine-level mappings

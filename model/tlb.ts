@@ -2,17 +2,24 @@
 // (machine.md §4). Clarity over speed.
 import type { Addr, Counters, Pfn, TlbRun } from '../api/index.js';
 import { alignDown, alignUp } from './arith.js';
+import { VersionedMap } from './versioned-map.js';
 
 export class Tlbs {
   /** per online CPU: virtual base page → the frame it cached. Never evicted on its own. */
-  private readonly cached = new Map<number, Map<Addr, Pfn>>();
+  private readonly cached = new Map<number, VersionedMap<Addr, Pfn>>();
+  /** bumps whenever any CPU's TLB changes */
+  get version(): number {
+    let v = 0;
+    for (const m of this.cached.values()) v += m.version;
+    return v;
+  }
   counters: Counters = { flushes: 0, ipis: 0, flushedPages: 0, ptAllocs: 0, ptFrees: 0, badFlushes: 0 };
 
   constructor(
     readonly online: readonly number[],
     private readonly pageSize: Addr,
   ) {
-    for (const cpu of online) this.cached.set(cpu, new Map());
+    for (const cpu of online) this.cached.set(cpu, new VersionedMap());
   }
 
   isOnline(cpu: number): boolean {
