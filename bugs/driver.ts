@@ -15,12 +15,16 @@ import fc from 'fast-check';
 import type { MachineConfig, Op } from '../api/index.js';
 import { CONFIGS, configByName } from '../properties/configs.js';
 import { checkProperty } from '../properties/harness/check.js';
+import { geometryOf } from '../properties/harness/geometry.js';
 import { reduceTrace } from '../properties/harness/reduce.js';
 import { PROJECT_ROOT } from '../properties/harness/report.js';
 import type { Pair } from '../properties/harness/runner.js';
 import { runTrace } from '../properties/harness/runner.js';
+import { firstViolation } from '../properties/harness/step.js';
 import { IMPLEMENTATIONS } from '../properties/implementations.js';
-import { HOTPLUG_PAIR, hotplugTraceArb } from './hotplug.js';
+import { SUBSYSTEMS } from '../properties/gen/index.js';
+import type { Subsystem } from '../properties/gen/index.js';
+import { hotplugTraceArb } from './hotplug.js';
 import type { BaselineJob, BaselineResult, HandTrace, HuntJob, HuntResult, Job, RunSpec, SeedResult } from './job.js';
 
 /** traces per checkProperty call before moving to the next configuration (as hunt does) */
@@ -30,8 +34,12 @@ const DEFAULT_VMEMMAP_OPS = 20;
 
 type HarnessSpec = Extract<RunSpec, { kind: 'harness' }>;
 
-function pairFor(subsystem: HarnessSpec['subsystem']): Pair {
-  if (subsystem === 'vmemmap') return HOTPLUG_PAIR;
+/** whether the harness's generator has this subsystem (vmemmap: not yet, see hotplug.ts) */
+function generated(subsystem: HarnessSpec['subsystem']): boolean {
+  return (SUBSYSTEMS as readonly string[]).includes(subsystem);
+}
+
+function pairFor(): Pair {
   const p = IMPLEMENTATIONS[0];
   if (!p) throw new Error('no implementation pair');
   return p;
@@ -44,14 +52,44 @@ function configsFor(spec: HarnessSpec): MachineConfig[] {
   return [...CONFIGS];
 }
 
-function noCatch(seed: number, traces: number, steps: number): SeedResult {
-  return { seed, caught: false, ttfMs: null, traces, steps, config: null, signature: null, where: null, message: null, fromLength: null, shrunkLength: null, oneMinimal: null, shrunk: null };
+/**
+ * The invariant (checking.md §4) the implementation's own state breaks right after the failing
+ * step of `trace`, or null: would the invariants alone, without the model, have caught the bug?
+ */
+function implInvariant(pair: Pair, config: MachineConfig, trace: readonly Op[]): string | null {
+  const o = runTrace(pair, config, trace, { record: true });
+  if (o.ok || !o.last) return null;
+  const ctx = { config, geo: geometryOf(config), call: o.failure.call, result: o.failure.implResult ?? null };
+  try {
+    return firstViolation(o.last.impl, ctx)?.[0] ?? null;
+  } catch (e) {
+    return `(invariant threw: ${e instanceof Error ? e.message : String(e)})`;
+  }
 }
 
-/** pagetable / vmap: the harness's checkProperty, configuration after configuration, until a failure or the budget */
+function noCatch(seed: number, traces: number, steps: number): SeedResult {
+  return {
+    seed,
+    caught: false,
+    ttfMs: null,
+    traces,
+    steps,
+    config: null,
+    signature: null,
+    where: null,
+    implInvariant: null,
+    message: null,
+    fromLength: null,
+    shrunkLength: null,
+    oneMinimal: null,
+    shrunk: null,
+  };
+}
+
+/** a subsystem the harness generates: its checkProperty, configuration after configuration, until a failure or the budget */
 function huntHarness(job: HuntJob, spec: HarnessSpec, seed: number, seedIndex: number): SeedResult {
   const configs = configsFor(spec);
-  const pair = pairFor(spec.subsystem);
+  const pair = pairFor();
   const ops = spec.ops ?? DEFAULT_OPS;
   const t0 = Date.now();
   const deadline = t0 + job.seconds * 1000;
@@ -62,7 +100,7 @@ function huntHarness(job: HuntJob, spec: HarnessSpec, seed: number, seedIndex: n
     const config = configs[(seedIndex + k) % configs.length]!;
     const r = checkProperty({
       property: job.property,
-      subsystem: spec.subsystem as 'pagetable' | 'vmap',
+      subsystem: spec.subsystem as Subsystem,
       pair,
       config,
       settings: { seed: seed * 100_003 + k, runs: BATCH, ops, shrinkSeconds: job.shrinkSeconds, writeReports: false },
@@ -84,6 +122,7 @@ function huntHarness(job: HuntJob, spec: HarnessSpec, seed: number, seedIndex: n
       config: config.name,
       signature: rep.signature,
       where: rep.where,
+      implInvariant: implInvariant(pair, config, rep.trace),
       message: rep.message,
       fromLength: rep.shrink.from,
       shrunkLength: rep.trace.length,
@@ -94,10 +133,11 @@ function huntHarness(job: HuntJob, spec: HarnessSpec, seed: number, seedIndex: n
   return noCatch(seed, traces, steps);
 }
 
-/** vmemmap: hot-plug traces through runTrace on the fixture pair, shrunk by the harness's reducer */
+/** vmemmap: hot-plug traces (hotplug.ts) through the harness's runTrace, shrunk by its reducer */
 function huntHotplug(job: HuntJob, spec: HarnessSpec, seed: number, seedIndex: number): SeedResult {
   const configs = configsFor(spec);
   const ops = spec.ops ?? DEFAULT_VMEMMAP_OPS;
+  const pair = pairFor();
   const t0 = Date.now();
   const deadline = t0 + job.seconds * 1000;
   let traces = 0;
@@ -106,18 +146,18 @@ function huntHotplug(job: HuntJob, spec: HarnessSpec, seed: number, seedIndex: n
     const config = configs[(seedIndex + k) % configs.length]!;
     const [trace] = fc.sample(hotplugTraceArb(config, ops), { seed: seed * 100_003 + k, numRuns: 1 });
     if (!trace) continue;
-    const o = runTrace(HOTPLUG_PAIR, config, trace);
+    const o = runTrace(pair, config, trace);
     traces++;
     steps += o.stats.steps;
     if (o.ok) continue;
     const ttfMs = Date.now() - t0;
     const sig = o.failure.signature;
     const same = (t: readonly Op[]): boolean => {
-      const x = runTrace(HOTPLUG_PAIR, config, t);
+      const x = runTrace(pair, config, t);
       return !x.ok && x.failure.signature === sig;
     };
     const red = reduceTrace(trace, same, { deadlineMs: job.shrinkSeconds * 1000 });
-    const fin = runTrace(HOTPLUG_PAIR, config, red.trace);
+    const fin = runTrace(pair, config, red.trace);
     const f = fin.ok ? o.failure : fin.failure;
     return {
       seed,
@@ -128,6 +168,7 @@ function huntHotplug(job: HuntJob, spec: HarnessSpec, seed: number, seedIndex: n
       config: config.name,
       signature: f.signature,
       where: f.where,
+      implInvariant: implInvariant(pair, config, red.trace),
       message: f.message,
       fromLength: trace.length,
       shrunkLength: red.trace.length,
@@ -192,6 +233,7 @@ function huntVitest(file: string, seed: number): SeedResult {
     config: null,
     signature: v.check,
     where: v.check,
+    implInvariant: null,
     message: v.message,
     fromLength: 1,
     shrunkLength: 1,
@@ -200,8 +242,8 @@ function huntVitest(file: string, seed: number): SeedResult {
   };
 }
 
-function replay(subsystem: HarnessSpec['subsystem'], config: string, trace: readonly Op[]): { ok: boolean; signature: string | null; message: string | null } {
-  const o = runTrace(pairFor(subsystem), configByName(config), trace);
+function replay(config: string, trace: readonly Op[]): { ok: boolean; signature: string | null; message: string | null } {
+  const o = runTrace(pairFor(), configByName(config), trace);
   return o.ok ? { ok: true, signature: null, message: null } : { ok: false, signature: o.failure.signature, message: o.failure.message };
 }
 
@@ -211,15 +253,17 @@ function hunt(job: HuntJob): HuntResult {
   for (const [i, seed] of job.seeds.entries()) {
     let r: SeedResult;
     if (spec.kind === 'vitest') r = huntVitest(spec.file, seed);
-    else if (spec.subsystem === 'vmemmap') r = huntHotplug(job, spec, seed, i);
+    else if (!generated(spec.subsystem)) r = huntHotplug(job, spec, seed, i);
     else r = huntHarness(job, spec, seed, i);
     seeds.push(r);
+    // a partial result after every seed: if a later seed hangs and the runner kills us, these stay
+    writeFileSync(job.out, JSON.stringify({ bug: job.bug, seeds, hand: null, partial: true }));
     process.stderr.write(`${job.bug} seed ${seed}: ${r.caught ? `caught in ${r.ttfMs} ms (${r.signature}), shrunk ${r.fromLength} → ${r.shrunkLength}` : 'not caught'}\n`);
   }
   let hand: HuntResult['hand'] = null;
   if (job.hand && spec.kind === 'harness') {
     const h: HandTrace = job.hand;
-    const r = replay(spec.subsystem, h.config, h.trace);
+    const r = replay(h.config, h.trace);
     hand = { fails: !r.ok, signature: r.signature, message: r.message };
   }
   return { bug: job.bug, seeds, hand };
@@ -227,7 +271,7 @@ function hunt(job: HuntJob): HuntResult {
 
 function baseline(job: BaselineJob): BaselineResult {
   const replays = job.replays.map((x) => {
-    const r = replay(x.subsystem, x.config, x.trace);
+    const r = replay(x.config, x.trace);
     return { id: x.id, ok: r.ok, message: r.message };
   });
   const vitest = job.vitest.map((v) => {

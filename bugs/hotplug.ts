@@ -1,31 +1,12 @@
-// bugs: hot-plug traces for the vmemmap bugs. Until the Kernel facade forwards the hot-plug calls
-// (src/kernel.ts throws "not implemented yet"), the vmemmap is driven through the unit tests'
-// fixture sides (properties/unit/vmemmap-fixture.ts) wrapped as SystemUnderTest, so the harness's
-// own runTrace (commuting square, every invariant) and reduceTrace apply unchanged. When the
-// harness gets a hot-plug subsystem, this file goes and the vmemmap bugs run through checkProperty.
+// bugs: hot-plug traces for the vmemmap bugs. The harness's generator has no hot-plug subsystem
+// yet (properties/gen: 'pagetable' and 'vmap'), so the vmemmap bugs are hunted with these traces
+// through the harness's own runTrace (the Kernel facades forward the hot-plug calls; commuting
+// square, every invariant) and reduceTrace. When properties/gen gets a 'vmemmap' subsystem, the
+// driver uses it through checkProperty instead (driver.ts) and this file can go.
 import fc from 'fast-check';
 import type { Arbitrary } from 'fast-check';
-import type { Call, MachineConfig, Op, Result, SystemUnderTest } from '../api/index.js';
+import type { MachineConfig, Op } from '../api/index.js';
 import { PRESETS } from '../api/index.js';
-import type { Pair } from '../properties/harness/runner.js';
-import { modelSide, srcSide, type HotplugCall, type Side } from '../properties/unit/vmemmap-fixture.js';
-
-const HOTPLUG: ReadonlySet<Call['call']> = new Set(['add_memory', 'add_device', 'remove', 'remove_device', 'touch_page', 'fail_alloc']);
-
-function asSut(side: Side): SystemUnderTest {
-  return {
-    call: (c: Call): Result => (HOTPLUG.has(c.call) ? side.call(c as HotplugCall) : { ok: false, err: 'EINVAL' }),
-    state: () => side.state(),
-    isVmallocAddr: () => false,
-  };
-}
-
-/** src vmemmap against the model vmemmap, each on its own Machine (the fixture's two sides). */
-export const HOTPLUG_PAIR: Pair = {
-  name: 'vmemmap-src-vs-model',
-  impl: (config) => asSut(srcSide(config)),
-  model: (config) => asSut(modelSide(config)),
-};
 
 /**
  * Hot-plug traces over a grid of pfns just above boot RAM (three sections), so adds, removes and

@@ -33,6 +33,8 @@ export interface CatalogueEntry {
   readonly handLength: number;
   /** that trace, replayed by the runner (must fail patched, pass unpatched); null for vitest bugs */
   readonly hand: HandTrace | null;
+  /** why the run departs from the defaults (configurations, trace length), when it does */
+  readonly note?: string;
 }
 
 export interface HuntJob {
@@ -69,8 +71,10 @@ export interface SeedResult {
   readonly config: string | null;
   /** harness signature (kind:where@side) or the vitest check name */
   readonly signature: string | null;
-  /** the invariant name or state field that broke */
+  /** the invariant name or state path that broke */
   readonly where: string | null;
+  /** the invariant the implementation's own state breaks at the failing step (null: none does) */
+  readonly implInvariant: string | null;
   readonly message: string | null;
   /** ops of the trace as found, and after shrinking */
   readonly fromLength: number | null;
@@ -84,6 +88,8 @@ export interface HuntResult {
   readonly seeds: readonly SeedResult[];
   /** the hand trace replayed on the patched copy */
   readonly hand: { readonly fails: boolean; readonly signature: string | null; readonly message: string | null } | null;
+  /** written after each seed; absent in the final result */
+  readonly partial?: boolean;
 }
 
 export interface BaselineResult {

@@ -140,11 +140,15 @@ async function runBug(entry: CatalogueEntry): Promise<BugOutcome> {
   // generous: each seed may spend its budget finding, up to 1.25x the shrink budget shrinking, plus start-up
   const limit = (nSeeds * (seconds + 1.5 * shrinkSeconds + 15) + 30) * 1000;
   const c = await runDriver(dir, jobPath, limit);
-  if (c.timedOut || c.code !== 0 || !existsSync(job.out)) {
-    const why = c.timedOut ? `killed after ${Math.round(limit / 1000)} s` : `exit ${c.code}`;
-    return out('driver failed', `${why}: ${c.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  const result = existsSync(job.out) ? (JSON.parse(readFileSync(job.out, 'utf8')) as HuntResult) : null;
+  if (c.timedOut || c.code !== 0 || !result || result.partial) {
+    // a seed that never came back (a hang: the harness has no time limit per call) counts as a miss
+    const why = c.timedOut ? `killed after ${Math.round(limit / 1000)} s (a call did not return)` : `exit ${c.code}`;
+    const detail = `${why}: ${c.stderr.trim().split('\n').slice(-2).join(' | ')}`;
+    if (!result || result.seeds.length === 0) return out('driver failed', detail);
+    const seedsDone = result.seeds.length;
+    return out(result.seeds.some((s) => s.caught) ? 'caught' : 'driver failed', `${detail} (${seedsDone}/${nSeeds} seeds finished)`, result);
   }
-  const result = JSON.parse(readFileSync(job.out, 'utf8')) as HuntResult;
   rmSync(dir, { recursive: true, force: true });
   return out(result.seeds.some((s) => s.caught) ? 'caught' : 'survived', null, result);
 }
@@ -218,7 +222,9 @@ const rows: Row[] = outcomes.map((o) => {
   // time to failure over every seed, a seed that did not catch the bug counting as never
   const ttf = median(seedsOf.map((s) => (s.caught && !spurious.includes(s.seed) ? (s.ttfMs ?? Infinity) : Infinity)));
   const shrunk = median(real.map((s) => s.shrunkLength ?? Infinity));
-  const by = mostCommon(real.map((s) => s.where ?? s.signature ?? '?'));
+  // the harness signature (kind:field@side) names what broke: a result, a state field, an invariant, a self-check
+  const by = mostCommon(real.map((s) => (s.signature ?? s.where ?? '?').replace(/@impl$/, '')));
+  const inv = mostCommon(real.map((s) => s.implInvariant ?? '-'));
   const handBad = o.entry.hand && o.result?.hand && !o.result.hand.fails ? 'hand trace passes on the patched code' : null;
   const handBase = baseFail.get(`${o.entry.name}#hand`);
   let status: string = o.status;
@@ -230,6 +236,7 @@ const rows: Row[] = outcomes.map((o) => {
     seeds: `${real.length}/${nSeeds}`,
     property: o.entry.property,
     by: by ?? '-',
+    implInvariant: o.entry.run.kind === 'vitest' ? 'n/a' : (inv ?? '-'),
     ttfMs: ttf,
     shrunk,
     hand: o.entry.handLength,

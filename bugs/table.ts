@@ -8,8 +8,10 @@ export interface Row {
   /** seeds that caught it, "k/K" */
   readonly seeds: string;
   readonly property: string;
-  /** the invariant or state field (or vitest check) that broke, most common over the seeds */
+  /** what broke — the harness signature (kind:field) or the vitest check — most common over the seeds */
   readonly by: string;
+  /** the invariant the implementation's own state breaks at that step ('-': none; 'n/a': vitest) */
+  readonly implInvariant: string;
   /** median over all seeds, a seed that missed counting as Infinity */
   readonly ttfMs: number;
   /** median shrunk length over the seeds that caught it */
@@ -36,7 +38,7 @@ function seconds(ms: number): string {
 }
 
 export function formatTable(rows: readonly Row[]): string {
-  const head = ['bug', 'subsystem', 'caught', 'seeds', 'property', 'invariant / field', 'ttf s', 'shrunk', 'hand', 'Δ'];
+  const head = ['bug', 'subsystem', 'caught', 'seeds', 'property', 'caught by (signature)', 'impl invariant', 'ttf s', 'shrunk', 'hand', 'Δ'];
   const cells = rows.map((r) => {
     const delta = Number.isFinite(r.shrunk) ? r.shrunk - r.hand : NaN;
     return [
@@ -45,7 +47,8 @@ export function formatTable(rows: readonly Row[]): string {
       r.status === 'caught' ? 'yes' : r.status.toUpperCase(),
       r.seeds,
       r.property,
-      r.by.length > 44 ? `${r.by.slice(0, 43)}…` : r.by,
+      r.by.length > 40 ? `${r.by.slice(0, 39)}…` : r.by,
+      r.implInvariant,
       seconds(r.ttfMs),
       Number.isFinite(r.shrunk) ? `${r.shrunk}${r.oneMinimal ? '' : '*'}` : '-',
       String(r.hand),
@@ -57,6 +60,13 @@ export function formatTable(rows: readonly Row[]): string {
   const out = [line(head), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)];
   const notes = rows.flatMap((r) => r.notes.map((n) => `  ${r.name}: ${n}`));
   if (notes.length > 0) out.push('', 'notes:', ...notes);
-  if (rows.some((r) => !r.oneMinimal)) out.push('', '* shrinking was cut short by its budget on some seed (not known to be 1-minimal)');
+  out.push(
+    '',
+    'caught by: the harness signature of the failure (result / state:<field> / self-check / invariant:<name> / exception:<where>), or the',
+    'vitest check; impl invariant: the invariant the implementation state itself breaks at that step (- none: only the model comparison sees it);',
+    'ttf: median over the seeds of the time to the first failing input (a missed seed counts as never; vitest: the failing test, shrinking',
+    'included); shrunk: median length after shrinking; hand: the shortest failing input written by hand (catalogue.json); Δ = shrunk - hand.',
+  );
+  if (rows.some((r) => !r.oneMinimal)) out.push('* shrinking was cut short by its budget on some seed (not known to be 1-minimal)');
   return out.join('\n');
 }

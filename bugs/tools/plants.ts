@@ -16,10 +16,8 @@ export const PLANTS: Readonly<Record<string, readonly Edit[]>> = {
   'addr-end-no-wrap': [
     {
       file: 'src/machine/geometry.ts',
-      from: `  const b1 = boundary === 0 ? L - 1 : boundary - 1;
-  const e1 = end === 0 ? L - 1 : end - 1;
-  return b1 < e1 ? boundary : end;`,
-      to: `  return boundary < end ? boundary : end;`,
+      from: `  const e1 = end === 0 ? L - 1 : end - 1;`,
+      to: `  const e1 = end - 1;`,
     },
   ],
   'huge-leaf-shift-off-by-one': [

@@ -3,10 +3,10 @@
 // sub-section; every unit is backed either by RAM owned 'vmemmap' or by pages of a live
 // altmap's device (owned 'device'); no backing page backs two units; every RAM 'vmemmap' page
 // backs one (nothing leaked); page-table pages are never device pages.
-import type { AbstractState, Addr, AltmapRec, LeafRun, Pfn } from '../../api/index.js';
+import type { AbstractState, Addr, AltmapRec, LeafRun, OwnerRun, Pfn } from '../../api/index.js';
 import { hex } from '../harness/geometry.js';
 import type { InvariantCtx } from './context.js';
-import { h, leafAt, ownersIn } from './lookup.js';
+import { firstOwnerEndingAfter, h, leafAt, ownersIn } from './lookup.js';
 
 /** The harness's own vmemmap arithmetic (vmemmap.md §1; machine.md §1). */
 export interface VmemmapGeo {
@@ -16,7 +16,16 @@ export interface VmemmapGeo {
   readonly ssPfns: number; // PAGES_PER_SUBSECTION
 }
 
+const geoMemo = new WeakMap<InvariantCtx['config'], VmemmapGeo | null>();
+
 export function vmemmapGeo(ctx: InvariantCtx): VmemmapGeo | null {
+  if (geoMemo.has(ctx.config)) return geoMemo.get(ctx.config) ?? null;
+  const v = computeVmemmapGeo(ctx);
+  geoMemo.set(ctx.config, v);
+  return v;
+}
+
+function computeVmemmapGeo(ctx: InvariantCtx): VmemmapGeo | null {
   const p = ctx.geo.preset;
   if (p.vmemmapStart === null) return null;
   let basePfn = 0;
@@ -50,8 +59,18 @@ export interface Unit {
   readonly pfn: Pfn;
 }
 
-/** The vmemmap units: the leaves inside the vmemmap region, one per leaf. */
-export function vmemmapUnits(s: AbstractState, ctx: InvariantCtx, v: VmemmapGeo): Unit[] {
+const unitsMemo = new WeakMap<AbstractState['leaves'], Unit[]>();
+
+/** The vmemmap units: the leaves inside the vmemmap region, one per leaf (computed once per state). */
+export function vmemmapUnits(s: AbstractState, ctx: InvariantCtx, v: VmemmapGeo): readonly Unit[] {
+  const hit = unitsMemo.get(s.leaves);
+  if (hit) return hit;
+  const units = computeUnits(s, ctx, v);
+  unitsMemo.set(s.leaves, units);
+  return units;
+}
+
+function computeUnits(s: AbstractState, ctx: InvariantCtx, v: VmemmapGeo): Unit[] {
   const units: Unit[] = [];
   const ps = ctx.geo.pageSize;
   for (const r of s.leaves) {
@@ -67,13 +86,26 @@ export function altmapOf(s: AbstractState, pfn: Pfn): AltmapRec | undefined {
   return s.vmemmap?.altmaps.find((a) => pfn >= a.basePfn && pfn <= a.endPfn);
 }
 
+/** Some present run (sorted by pfn, disjoint) meets [lo, hi): binary search, no allocation. */
+function presentIn(present: NonNullable<AbstractState['vmemmap']>['present'], lo: Pfn, hi: Pfn): boolean {
+  let a = 0;
+  let b = present.length;
+  while (a < b) {
+    const mid = (a + b) >> 1;
+    const r = present[mid] as { pfn: Pfn; count: number };
+    if (r.pfn + r.count <= lo) a = mid + 1;
+    else b = mid;
+  }
+  const r = present[a];
+  return r !== undefined && r.pfn < hi;
+}
+
 export function vmemmapBacked(s: AbstractState, ctx: InvariantCtx): string | null {
   const v = vmemmapGeo(ctx);
   if (!v || !s.vmemmap) return null;
   const g = ctx.geo;
   const A = (a: Addr): string => hex(a, g.w);
   const present = s.vmemmap.present;
-  const anyPresent = (lo: Pfn, hi: Pfn): boolean => present.some((r) => r.pfn < hi && lo < r.pfn + r.count);
   // present → mapped: every vmemmap page of a present run's memmap has a translation
   for (const r of present) {
     const first = v.start + BigInt(r.pfn - v.basePfn) * 64n;
@@ -85,6 +117,7 @@ export function vmemmapBacked(s: AbstractState, ctx: InvariantCtx): string | nul
     }
   }
   const units = vmemmapUnits(s, ctx, v);
+  const pageBytes = Number(g.pageSize);
   // no backing page backs two units: the units' pfn ranges, sorted, must not overlap (an
   // interval check rather than a per-pfn set: a device's vmemmap is thousands of pages)
   const byPfn = [...units].sort((a, b) => a.pfn - b.pfn);
@@ -98,16 +131,22 @@ export function vmemmapBacked(s: AbstractState, ctx: InvariantCtx): string | nul
   }
   let ramPages = 0;
   for (const u of units) {
-    const size = BigInt(u.pages) * g.pageSize;
-    const { lo, hi } = pfnsHeldBy(v, u.va, size);
-    if (!anyPresent(lo, hi)) return `vmemmap unit ${A(u.va)} (${u.pages} pages) is mapped but holds the memmap of no present sub-section (pfns ${h(lo)}..${h(hi)})`;
+    // pfnsHeldBy(v, u.va, size) in plain numbers: offsets inside the vmemmap region are far
+    // below 2^53, and a unit is whole pages, so the divisions by 64 are exact
+    const lo = v.basePfn + Number(u.va - v.start) / 64;
+    const hi = lo + (u.pages * pageBytes) / 64;
+    if (!presentIn(present, lo, hi)) return `vmemmap unit ${A(u.va)} (${u.pages} pages) is mapped but holds the memmap of no present sub-section (pfns ${h(lo)}..${h(hi)})`;
     const alt = altmapOf(s, u.pfn);
     const want = alt ? 'device' : 'vmemmap';
     if (altmapOf(s, u.pfn + u.pages - 1) !== alt) return `vmemmap unit ${A(u.va)} is backed by pfns ${h(u.pfn)}+${u.pages} that straddle an altmap's device`;
-    for (const o of ownersIn(s.owners, u.pfn, u.pages)) {
+    let covered = 0;
+    for (let i = firstOwnerEndingAfter(s.owners, u.pfn); i < s.owners.length; i++) {
+      const o = s.owners[i] as OwnerRun;
+      if (o.pfn >= u.pfn + u.pages) break;
       if (o.owner !== want) return `vmemmap unit ${A(u.va)} is backed by pfn ${h(Math.max(o.pfn, u.pfn))} owned '${o.owner}', not '${want}'${alt ? ` (altmap of ${h(alt.basePfn)})` : ' (RAM)'}`;
+      covered += Math.min(o.pfn + o.count, u.pfn + u.pages) - Math.max(o.pfn, u.pfn);
     }
-    if (ownersIn(s.owners, u.pfn, u.pages).reduce((n, o) => n + Math.min(o.pfn + o.count, u.pfn + u.pages) - Math.max(o.pfn, u.pfn), 0) !== u.pages) {
+    if (covered !== u.pages) {
       return `vmemmap unit ${A(u.va)} is backed by pfns ${h(u.pfn)}+${u.pages} that are not all memory`;
     }
     if (!alt) ramPages += u.pages;
