@@ -144,13 +144,19 @@ async function runBug(entry: CatalogueEntry): Promise<BugOutcome> {
   if (c.timedOut || c.code !== 0 || !result || result.partial) {
     // a seed that never came back (a hang: the harness has no time limit per call) counts as a miss
     const why = c.timedOut ? `killed after ${Math.round(limit / 1000)} s (a call did not return)` : `exit ${c.code}`;
-    const detail = `${why}: ${c.stderr.trim().split('\n').slice(-2).join(' | ')}`;
+    const detail = `${why}: ${errorLine(c.stderr)}`;
     if (!result || result.seeds.length === 0) return out('driver failed', detail);
     const seedsDone = result.seeds.length;
     return out(result.seeds.some((s) => s.caught) ? 'caught' : 'driver failed', `${detail} (${seedsDone}/${nSeeds} seeds finished)`, result);
   }
   rmSync(dir, { recursive: true, force: true });
   return out(result.seeds.some((s) => s.caught) ? 'caught' : 'survived', null, result);
+}
+
+/** the line of a child's stderr that says what went wrong (an Error, a TypeScript or module error), else its last line */
+function errorLine(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return lines.find((l) => /Error|error TS|Cannot find|ERR_/.test(l)) ?? lines[lines.length - 1] ?? '';
 }
 
 async function pool<T, R>(items: readonly T[], n: number, f: (x: T) => Promise<R>): Promise<R[]> {
@@ -185,7 +191,7 @@ async function runBaseline(outcomes: readonly BugOutcome[]): Promise<BaselineRes
   const jobPath = join(dir, 'bugs', 'results', 'job.json');
   writeFileSync(jobPath, JSON.stringify(job));
   const c = await runDriver(dir, jobPath, 600_000);
-  if (c.timedOut || c.code !== 0 || !existsSync(job.out)) return `baseline driver failed (${c.timedOut ? 'timeout' : `exit ${c.code}`}): ${c.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+  if (c.timedOut || c.code !== 0 || !existsSync(job.out)) return `baseline driver failed (${c.timedOut ? 'timeout' : `exit ${c.code}`}): ${errorLine(c.stderr)}`;
   const r = JSON.parse(readFileSync(job.out, 'utf8')) as BaselineResult;
   rmSync(dir, { recursive: true, force: true });
   return r;

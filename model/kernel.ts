@@ -3,7 +3,7 @@
 import { P, match } from 'ts-pattern';
 import type { AbstractState, Addr, Call, MachineConfig, Result, SutFactory, SystemUnderTest } from '../api/index.js';
 import type { KernelLayout } from '../api/layout.js';
-import { modelIsVmallocAddr, modelLayout } from './layout.js';
+import { modelIsVmallocAddr, vmallocLayout } from './layout.js';
 import { Machine } from './machine.js';
 import { MachineCalls } from './machine-calls.js';
 import { NONE } from './result.js';
@@ -28,10 +28,12 @@ export class ModelKernel implements SystemUnderTest {
     this.vmemmap = new ModelVmemmap(this.machine);
     this.vmemmap.boot();
     this.raw = new MachineCalls(this.machine);
-    this.layout = modelLayout(config);
+    // the vmalloc space from model/layout.ts: every range ascending (tried in that order, vmap.md
+    // §5) and the main range, where blocks and vm_map_ram live
+    const { layout, main, ranges } = vmallocLayout(config);
+    this.layout = layout;
     this.vmap = new VmapAreas(this.machine);
-    const main = { start: this.layout.vmallocStart, end: this.machine.preset.vmallocEnd };
-    this.vmalloc = new Vmalloc(this.machine, this.vmap, { main, ranges: this.layout.vmallocRanges });
+    this.vmalloc = new Vmalloc(this.machine, this.vmap, { main, ranges });
     this.blocks = new VmapBlocks(this.machine, this.vmap, main);
   }
 

@@ -6,13 +6,18 @@ import type { MachineConfig } from '../api/index.js';
 
 const MiB = 1 << 20;
 
-/** x86_64: 64 MiB of RAM from pfn 0 (first 1 MiB reserved), an 8 MiB kernel at 16 MiB, 2 GiB of device memory at 4 GiB. */
+/**
+ * x86_64: 64 MiB of RAM from pfn 0 (first 1 MiB reserved), an 8 MiB kernel at 16 MiB, 2 GiB of
+ * device memory at 16 GiB (1 GiB aligned: ioremap and map_device can use 1 GiB leaves). The
+ * physical space from 64 MiB to 16 GiB is free for memory hot-plug (examples.md E6 adds RAM at
+ * 4 GiB); a configured device range is memory the machine already has (EEXIST to add_*).
+ */
 const x86Ram = {
   banks: [{ start: 0x0, count: 0x4000 }],
   kernel: { start: 0x1000, count: 0x800 },
   rootPt: 0x1400,
 } as const;
-const x86Devices = [{ start: 0x100000, count: 0x80000 }] as const;
+const x86Devices = [{ start: 0x400000, count: 0x80000 }] as const;
 
 export const CONFIGS: readonly MachineConfig[] = [
   {
@@ -84,6 +89,32 @@ export const CONFIGS: readonly MachineConfig[] = [
     windows: [
       // inside the lowmem image (the direct map itself is not simulated here), and above VMALLOC_END
       { start: '0xc8000000', end: '0xd0000000' },
+      { start: '0xffe00000', end: '0x100000000' },
+    ],
+  },
+  {
+    // examples.md E5: two banks with a 96 MiB hole between them; vmalloc=240M. Both banks are
+    // lowmem (vmalloc_limit 0xf0000000), high_memory = 0xd0000000, VMALLOC_START = 0xd0800000; the
+    // hole's image [0xc8000000, 0xce000000) is 2 MiB aligned, so it is an extra vmalloc range — the
+    // lowest one, tried first by every vmalloc-space allocation (vmap.md §5; blocks and
+    // vm_map_ram stay in the main range)
+    name: 'arm32-holes',
+    preset: 'arm32',
+    ram: {
+      banks: [
+        { start: 0x80000, count: 0x8000 },
+        { start: 0x8e000, count: 0x2000 },
+      ],
+      kernel: { start: 0x80008, count: 0x800 },
+      rootPt: 0x80004,
+    },
+    devices: [{ start: 0x40000, count: 0x1000 }],
+    cpus: { possible: [0, 1, 2, 3], online: [0, 2] },
+    lazyUnitBytes: 1 * MiB,
+    vmallocBytes: 240 * MiB,
+    windows: [
+      // lowmem right below the hole range (a mapping can end at its first byte), and above VMALLOC_END
+      { start: '0xc4000000', end: '0xc8000000' },
       { start: '0xffe00000', end: '0x100000000' },
     ],
   },

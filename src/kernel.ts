@@ -14,7 +14,8 @@ import type {
   SystemUnderTest,
   Value,
 } from '../api/index.js';
-import { Machine, vmallocLayout, type VmallocLayout } from './machine/index.js';
+import { vmallocLayout, type VmallocLayout } from './layout/index.js';
+import { Machine } from './machine/index.js';
 import { Vmalloc } from './vmap/index.js';
 import { VmMapRam } from './vmap-block/index.js';
 import { Vmemmap, vmemmapCall } from './vmemmap/index.js';
@@ -35,6 +36,7 @@ interface Mapping {
 
 export class Kernel implements SystemUnderTest {
   readonly machine: Machine;
+  /** the vmalloc ranges and is_vmalloc_addr, from src/layout (layout.md §1-§3) */
   readonly layout: VmallocLayout;
   /** the vmap area allocator and the vmalloc API (src/vmap) */
   readonly vmalloc: Vmalloc;

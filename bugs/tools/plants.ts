@@ -376,11 +376,11 @@ export const PLANTS: Readonly<Record<string, readonly Edit[]>> = {
     const end = Math.ceil(h.end / GRANULE) * GRANULE;`,
     },
   ],
-  'arm32-vmalloc-start-mask': [
+  'bitmap-set-overwrites-word': [
     {
-      file: 'src/machine/layout.ts',
-      from: `  const vmallocStart = (highMemory + VMALLOC_OFFSET) & ~(VMALLOC_OFFSET - 1n);`,
-      to: `  const vmallocStart = (highMemory + VMALLOC_OFFSET) & (VMALLOC_OFFSET - 1n);`,
+      file: 'src/layout/is-vmalloc-addr.ts',
+      from: `this.bits[g >>> 5]! |= 1 << (g & 31);`,
+      to: `this.bits[g >>> 5] = 1 << (g & 31);`,
     },
   ],
   // ---------------------------------------------------------------- direct-map builder

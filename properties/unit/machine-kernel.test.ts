@@ -126,9 +126,10 @@ describe('overlapping handles (only after a raw unmap_range)', () => {
 
 describe('map_device', () => {
   it('x86_64: 1 GiB at a 1 GiB aligned device address is one pud leaf; unmap_pages removes it', () => {
+    // the configured device: pfns [0x400000, 0x480000) = phys [16 GiB, 18 GiB)
     const k = boot('x86_64');
-    expect(k.call({ call: 'map_device', va: 0xffffe90000000000n, phys: 0x100000000n, bytes: 1n << 30n }).ok).toBe(true);
-    expect(k.state().leaves).toEqual([{ va: 0xffffe90000000000n, pages: 2 ** 18, pfn: 0x100000, level: 1 }, X86_VMEMMAP_LEAF]);
+    expect(k.call({ call: 'map_device', va: 0xffffe90000000000n, phys: 0x400000000n, bytes: 1n << 30n }).ok).toBe(true);
+    expect(k.state().leaves).toEqual([{ va: 0xffffe90000000000n, pages: 2 ** 18, pfn: 0x400000, level: 1 }, X86_VMEMMAP_LEAF]);
     expect(k.state().mappings).toEqual([{ kind: 'device', va: 0xffffe90000000000n, pages: 2 ** 18, guard: 0 }]);
     expect(k.call({ call: 'unmap_pages', va: 0xffffe90000000000n })).toEqual(none);
     expect(k.state().leaves).toEqual([X86_VMEMMAP_LEAF]);
@@ -138,9 +139,9 @@ describe('map_device', () => {
     const k = boot('x86_64');
     const va = 0xffffe90000000000n;
     expect(k.call({ call: 'map_device', va, phys: 0x200000n, bytes: 0x1000n })).toEqual(err('EINVAL')); // RAM
-    expect(k.call({ call: 'map_device', va, phys: 0x100000800n, bytes: 0x1000n })).toEqual(err('EINVAL'));
-    expect(k.call({ call: 'map_device', va, phys: 0x100000000n, bytes: 0n })).toEqual(err('EINVAL'));
-    expect(k.call({ call: 'map_device', va, phys: 0x17ffff000n, bytes: 0x2000n })).toEqual(err('EINVAL')); // past the device end
+    expect(k.call({ call: 'map_device', va, phys: 0x400000800n, bytes: 0x1000n })).toEqual(err('EINVAL'));
+    expect(k.call({ call: 'map_device', va, phys: 0x400000000n, bytes: 0n })).toEqual(err('EINVAL'));
+    expect(k.call({ call: 'map_device', va, phys: 0x47ffff000n, bytes: 0x2000n })).toEqual(err('EINVAL')); // past the device end (0x480000000)
   });
 
   it('EBUSY over a table that maps something clears what this call mapped before the stop', () => {
@@ -148,7 +149,7 @@ describe('map_device', () => {
     const k = boot('x86_64');
     k.call({ call: 'map_pages', va: 0xffffe90000201000n, pages: 1 });
     const before = k.state();
-    expect(k.call({ call: 'map_device', va: 0xffffe90000000000n, phys: 0x100000000n, bytes: 0x400000n })).toEqual(err('EBUSY'));
+    expect(k.call({ call: 'map_device', va: 0xffffe90000000000n, phys: 0x400000000n, bytes: 0x400000n })).toEqual(err('EBUSY'));
     expect(k.state().leaves).toEqual(before.leaves);
     expect(k.state().mappings).toEqual(before.mappings);
   });

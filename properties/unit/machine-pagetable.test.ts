@@ -78,7 +78,7 @@ describe('vmap_page_range', () => {
 });
 
 describe('vmap_range (huge leaves)', () => {
-  const dev = 0x100000; // x86_64 device memory at 4 GiB
+  const dev = 0x400000; // x86_64 device memory at 16 GiB (properties/configs.ts)
 
   it('x86_64: a 1 GiB aligned range becomes one pud leaf', () => {
     const m = x86();

@@ -180,10 +180,10 @@ describe('vmalloc API (vmap.md §5, checking.md §3)', () => {
 
   it('ioremap returns the area plus the page offset; iounmap wants exactly that address', () => {
     const k = kernel('x86_64');
-    const phys = 0x100000000n + 0x123n; // device pfn 0x100000
+    const phys = 0x400000000n + 0x123n; // device pfn 0x400000 (16 GiB)
     expect(k.call({ call: 'ioremap', phys, bytes: 0x10n })).toEqual(addr(V + 0x123n));
-    expect(rows(k)).toEqual(['0xffffc90000000000-0xffffc90000002000 8192 ioremap phys=0x0000000100000000']);
-    expect(k.call({ call: 'walk', va: V + 0x123n })).toEqual({ ok: true, value: { kind: 'walk', pfn: 0x100000, level: 3 } });
+    expect(rows(k)).toEqual(['0xffffc90000000000-0xffffc90000002000 8192 ioremap phys=0x0000000400000000']);
+    expect(k.call({ call: 'walk', va: V + 0x123n })).toEqual({ ok: true, value: { kind: 'walk', pfn: 0x400000, level: 3 } });
     expect(k.call({ call: 'ioremap', phys: 0x200000n, bytes: 0x1000n })).toEqual(err('EINVAL')); // RAM
     expect(k.call({ call: 'iounmap', addr: V })).toEqual(err('EINVAL'));
     expect(k.call({ call: 'iounmap', addr: V + 0x123n })).toEqual(none);

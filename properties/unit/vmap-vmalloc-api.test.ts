@@ -108,15 +108,15 @@ describe('vmap / vunmap', () => {
 });
 
 describe('ioremap / iounmap', () => {
-  // tries: ioremap(0x100000123, 0x2000): pfns [0x100000, 0x100003) = 3 pages, 12 KiB -> VM_IOREMAP
+  // tries: ioremap(0x400000123, 0x2000) (device pfns from 0x400000 = 16 GiB): pfns [0x400000, 0x400003) = 3 pages, 12 KiB -> VM_IOREMAP
   // alignment 1 << ceil(log2(12288)) = 16 KiB; area 3 pages + guard at VMALLOC_START
   // expects: the address keeps the in-page offset 0x123; the listing shows phys= the page start
   it('keeps the offset of phys, lists phys=, and iounmap wants exactly the returned address', () => {
     const k = createKernel(configByName('x86_64'));
-    const io = addrOf(k.call({ call: 'ioremap', phys: 0x100000123n, bytes: 0x2000n }));
+    const io = addrOf(k.call({ call: 'ioremap', phys: 0x400000123n, bytes: 0x2000n }));
     expect(io).toBe(START + 0x123n);
-    expect(rows(k)).toEqual(['0xffffc90000000000-0xffffc90000004000 16384 ioremap phys=0x0000000100000000']);
-    expect(k.call({ call: 'walk', va: START + 2n * PAGE })).toEqual({ ok: true, value: { kind: 'walk', pfn: 0x100002, level: 3 } });
+    expect(rows(k)).toEqual(['0xffffc90000000000-0xffffc90000004000 16384 ioremap phys=0x0000000400000000']);
+    expect(k.call({ call: 'walk', va: START + 2n * PAGE })).toEqual({ ok: true, value: { kind: 'walk', pfn: 0x400002, level: 3 } });
     expectRejected(k, { call: 'iounmap', addr: START }, 'EINVAL'); // not the returned address
     expectRejected(k, { call: 'vfree', addr: START }, 'EINVAL'); // another kind
     expect(k.call({ call: 'iounmap', addr: io })).toEqual(NONE);
@@ -127,8 +127,8 @@ describe('ioremap / iounmap', () => {
     const k = createKernel(configByName('x86_64'));
     expectRejected(k, { call: 'ioremap', phys: 0x200000n, bytes: PAGE }, 'EINVAL'); // RAM
     expectRejected(k, { call: 'ioremap', phys: 0x80000000n, bytes: PAGE }, 'EINVAL'); // a hole
-    expectRejected(k, { call: 'ioremap', phys: 0x17ffff000n, bytes: 2n * PAGE }, 'EINVAL'); // past the device end
-    expectRejected(k, { call: 'ioremap', phys: 0x100000000n, bytes: 0n }, 'EINVAL');
+    expectRejected(k, { call: 'ioremap', phys: 0x47ffff000n, bytes: 2n * PAGE }, 'EINVAL'); // past the device end (0x480000000)
+    expectRejected(k, { call: 'ioremap', phys: 0x400000000n, bytes: 0n }, 'EINVAL');
   });
 
   // tries: vmalloc(1 page) at VMALLOC_START (2 pages with guard), then ioremap of 2 MiB of device
@@ -136,9 +136,9 @@ describe('ioremap / iounmap', () => {
   it('a 2 MiB ioremap is 2 MiB aligned and mapped with a huge pmd leaf', () => {
     const k = createKernel(configByName('x86_64'));
     addrOf(k.call({ call: 'vmalloc', bytes: PAGE }));
-    const io = addrOf(k.call({ call: 'ioremap', phys: 0x100200000n, bytes: 0x200000n }));
+    const io = addrOf(k.call({ call: 'ioremap', phys: 0x400200000n, bytes: 0x200000n }));
     expect(io).toBe(START + 0x200000n);
-    expect(k.call({ call: 'walk', va: io + 5n * PAGE })).toEqual({ ok: true, value: { kind: 'walk', pfn: 0x100205, level: 2 } });
+    expect(k.call({ call: 'walk', va: io + 5n * PAGE })).toEqual({ ok: true, value: { kind: 'walk', pfn: 0x400205, level: 2 } });
     expect(k.call({ call: 'iounmap', addr: io })).toEqual(NONE);
     expect(k.call({ call: 'walk', va: io })).toEqual({ ok: true, value: { kind: 'walk', pfn: null, level: null } });
   });

@@ -12,8 +12,8 @@ const SIDES = [
   ['model', modelSide],
 ] as const;
 
-// x86_64 without the configured device range at 4 GiB: examples.md E6 hot-adds RAM there, and
-// memory the machine already has is EEXIST (see the last test of this block).
+// x86_64 without its configured device range (at 16 GiB, away from E6's 4 GiB): E6 hot-adds RAM
+// at 4 GiB, and memory the machine already has is EEXIST (see the last test of this block).
 const X86 = derive('x86_64', { devices: [] });
 const VMEMMAP = 0xffffea0000000000n;
 
@@ -56,10 +56,11 @@ describe.each(SIDES)('E6: vmemmap on x86_64 (%s)', (_name, boot) => {
     expect({ ...k.state(), step: before.step }).toEqual(before);
   });
 
-  it('memory the machine already has (the configured device at 4 GiB) is EEXIST', () => {
+  it('memory the machine already has (the configured device, pfns [0x400000, 0x480000)) is EEXIST', () => {
     const k = boot(configByName('x86_64'));
-    expect(k.call({ call: 'add_memory', pfn: 0x100000, pages: 32768 })).toEqual(err('EEXIST'));
-    expect(k.call({ call: 'add_device', pfn: 0x17fe00, pages: 1024, reserve: 0, free: 0 })).toEqual(err('EEXIST'));
+    expect(k.call({ call: 'add_memory', pfn: 0x400000, pages: 32768 })).toEqual(err('EEXIST'));
+    // [0x47fe00, 0x480200) overlaps the device's last 512 pfns
+    expect(k.call({ call: 'add_device', pfn: 0x47fe00, pages: 1024, reserve: 0, free: 0 })).toEqual(err('EEXIST'));
   });
 });
 

@@ -5,4 +5,3 @@ export type { Geometry } from './geometry.js';
 export { makeGeometry, addrEnd, indexAt, wrapVpn, vpnToAddr, addrToVpn, isPageAligned, canonicalVpn, isCanonicalVpn } from './geometry.js';
 export type { WalkResult, PtErr, TableAllocator } from './pagetable.js';
 export type { TouchResult } from './tlb.js';
-export { vmallocLayout, type VmallocLayout } from './layout.js';

@@ -3,7 +3,8 @@
 // purges and the end-of-call lazy drain. Addresses are bigint bytes at this interface only;
 // below it everything is vpn and pages.
 import type { Addr, Errno, Pfn, Result, VmFlag, VmapState, MappingRec } from '../../api/index.js';
-import type { Machine, VmallocLayout } from '../machine/index.js';
+import type { VmallocLayout } from '../layout/index.js';
+import type { Machine } from '../machine/index.js';
 import { VmapAllocator, type VpnRange } from './allocator.js';
 import type { VmapArea, VmStruct, VmStructKind } from './area.js';
 import { vmallocinfoRows, vmMappings } from './info.js';
