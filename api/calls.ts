@@ -13,6 +13,12 @@ export type VmFlag = 'VM_NO_GUARD' | 'VM_IOREMAP';
 
 export type Call =
   // ---------------- machine level ----------------
+  //
+  // Addresses outside the space (machine.md §1: addresses live in [0, 2^W]; choice fixed here):
+  // map_pages, map_device, unmap_range, populate, free_empty_tables and flush given a range that
+  // ends past 2^W, or a va (start) >= 2^W or < 0, are EINVAL with nothing changed or recorded,
+  // whatever the windows say. touch of such an address is EFAULT (an offline cpu is still EINVAL
+  // first); walk of one finds no translation (pfn and level null).
   /**
    * Allocate `pages` caller pages (ascending, lowest free each, never fault-injected; not
    * enough RAM: ENOMEM, nothing changed), then vmap_page_range(va, va + pages·PAGE_SIZE).

@@ -229,7 +229,7 @@ const rows: Row[] = outcomes.map((o) => {
   const ttf = median(seedsOf.map((s) => (s.caught && !spurious.includes(s.seed) ? (s.ttfMs ?? Infinity) : Infinity)));
   const shrunk = median(real.map((s) => s.shrunkLength ?? Infinity));
   // the harness signature (kind:field@side) names what broke: a result, a state field, an invariant, a self-check
-  const by = mostCommon(real.map((s) => (s.signature ?? s.where ?? '?').replace(/@impl$/, '')));
+  const by = mostCommon(real.map((s) => shortSignature(s.signature ?? s.where ?? '?')));
   const inv = mostCommon(real.map((s) => s.implInvariant ?? '-'));
   const handBad = o.entry.hand && o.result?.hand && !o.result.hand.fails ? 'hand trace passes on the patched code' : null;
   const handBase = baseFail.get(`${o.entry.name}#hand`);
@@ -250,6 +250,15 @@ const rows: Row[] = outcomes.map((o) => {
     notes: [o.detail, handBad, handBase ? `hand trace fails unpatched: ${handBase}` : null, spurious.length ? `seeds ${spurious.join(',')} fail unpatched too` : null].filter((x): x is string => x !== null),
   };
 });
+
+/** `result:result@impl` → `result`, `self-check:selfCheck@impl` → `self-check`, `state:owners@impl` → `state:owners` */
+function shortSignature(sig: string): string {
+  const m = /^([a-z-]+):(.*?)(@impl)?$/.exec(sig);
+  if (!m) return sig;
+  const [, kind, where, impl] = m;
+  const plain = where === kind || (kind === 'self-check' && where === 'selfCheck');
+  return `${plain ? kind : `${kind}:${where}`}${impl ? '' : (/@\w+$/.exec(sig)?.[0] ?? '')}`;
+}
 
 function mostCommon(xs: readonly string[]): string | null {
   const n = new Map<string, number>();

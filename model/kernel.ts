@@ -6,7 +6,7 @@ import type { KernelLayout } from '../api/layout.js';
 import { modelIsVmallocAddr, vmallocLayout } from './layout.js';
 import { Machine } from './machine.js';
 import { MachineCalls } from './machine-calls.js';
-import { NONE } from './result.js';
+import { NONE, fail, ok } from './result.js';
 import { modelState } from './state.js';
 import { Vmalloc } from './vmalloc.js';
 import { VmapAreas } from './vmap.js';
@@ -39,7 +39,36 @@ export class ModelKernel implements SystemUnderTest {
 
   call(c: Call): Result {
     const m = this.machine;
-    const result = match(c)
+    const result = this.outsideSpace(c) ?? this.dispatch(c);
+    this.vmap.drain(); // the lazy drain check at the end of every call (vmap.md §3, calls.ts)
+    m.step++;
+    return result;
+  }
+
+  /**
+   * Machine-level calls naming an address outside [0, 2^W] (api/calls.ts, machine level): a
+   * range ending past 2^W or a va >= 2^W is EINVAL; a touch there is EFAULT (after the online
+   * check), a walk finds nothing. null: the call names no such address.
+   */
+  private outsideSpace(c: Call): Result | null {
+    const top = this.machine.top;
+    const out = (start: Addr, end: Addr): boolean => start < 0n || start >= top || end > top;
+    const pageSize = this.machine.pageSize;
+    return match(c)
+      .with({ call: 'map_pages' }, (c) =>
+        Number.isSafeInteger(c.pages) && c.pages >= 1 && out(c.va, c.va + BigInt(c.pages) * pageSize) ? fail('EINVAL') : null,
+      )
+      .with({ call: 'map_device' }, (c) => (out(c.va, c.va + (c.bytes > 0n ? c.bytes : 0n)) ? fail('EINVAL') : null))
+      .with({ call: P.union('unmap_range', 'flush', 'free_empty_tables') }, (c) => (c.start < 0n || c.end > top ? fail('EINVAL') : null))
+      .with({ call: 'populate' }, (c) => (out(c.va, c.va) ? fail('EINVAL') : null))
+      .with({ call: 'walk' }, (c) => (out(c.va, c.va) ? ok({ kind: 'walk', pfn: null, level: null }) : null))
+      .with({ call: 'touch' }, (c) => (this.machine.tlb.isOnline(c.cpu) && out(c.va, c.va) ? fail('EFAULT') : null))
+      .otherwise(() => null);
+  }
+
+  private dispatch(c: Call): Result {
+    const m = this.machine;
+    return match(c)
       .with({ call: 'map_pages' }, (c) => this.raw.mapPages(c.va, c.pages))
       .with({ call: 'unmap_pages' }, (c) => this.raw.unmapPages(c.va))
       .with({ call: 'map_device' }, (c) => this.raw.mapDevice(c.va, c.phys, c.bytes))
@@ -76,9 +105,6 @@ export class ModelKernel implements SystemUnderTest {
       .with({ call: 'vm_unmap_aliases' }, () => this.blocks.vmUnmapAliases())
       .with({ call: P.union('add_memory', 'add_device', 'remove', 'remove_device', 'touch_page') }, (c) => modelVmemmapCall(this.vmemmap, c))
       .exhaustive();
-    this.vmap.drain(); // the lazy drain check at the end of every call (vmap.md §3, calls.ts)
-    m.step++;
-    return result;
   }
 
   state(): AbstractState {

@@ -163,7 +163,8 @@ export class Kernel implements SystemUnderTest {
     const m = this.machine;
     if (!this.aligned(va) || !Number.isSafeInteger(pages) || pages < 1) return fail('EINVAL');
     const end = va + BigInt(pages) * (this.pageMask + 1n);
-    if (!this.inOneWindow(va, end)) return fail('EINVAL');
+    // a range past 2^W is EINVAL whatever the windows say (api/calls.ts, machine level)
+    if (va < 0n || end > this.top || !this.inOneWindow(va, end)) return fail('EINVAL');
     const pfns: Pfn[] = [];
     for (let i = 0; i < pages; i++) {
       const p = m.allocPages(0, 'caller', false);
@@ -207,7 +208,7 @@ export class Kernel implements SystemUnderTest {
     const m = this.machine;
     if (!this.aligned(va) || !this.aligned(phys) || !this.aligned(bytes) || bytes <= 0n || phys < 0n) return fail('EINVAL');
     const end = va + bytes;
-    if (!this.inOneWindow(va, end)) return fail('EINVAL');
+    if (va < 0n || end > this.top || !this.inOneWindow(va, end)) return fail('EINVAL');
     const pfn = Number(phys >> this.pageShift);
     const pages = Number(bytes >> this.pageShift);
     if (!m.physmem.inDevice(pfn, pages)) return fail('EINVAL');

@@ -11,6 +11,7 @@ import type { AbstractState, Call, MappingRec, Result, SystemUnderTest } from '.
 import { REJECTING_ERRNOS } from '../../api/index.js';
 import { INVARIANTS } from '../invariants/index.js';
 import type { InvariantCtx } from '../invariants/index.js';
+import { IS_VMALLOC_ADDR_CORRECT, isVmallocAddrCorrect } from '../invariants/is-vmalloc-addr-correct.js';
 import { deepEqual, fieldOf, firstDiff } from './compare.js';
 import { formatCall, formatResult, formatValue } from './format.js';
 import type { Geometry } from './geometry.js';
@@ -248,6 +249,9 @@ function finish(
   if (v) {
     return fail(step, call, w, 'invariant', v[0], 'model', v[1], v[1], `${v[0]} broken by the model (and the impl agrees): ${v[1]}`);
   }
+  // is-vmalloc-addr-correct asks both sides, not one state (invariants/is-vmalloc-addr-correct.ts)
+  const iv = isVmallocAddrCorrect(sides, after.model, ctx, step);
+  if (iv) return fail(step, call, w, 'invariant', IS_VMALLOC_ADDR_CORRECT, 'impl', String(iv.model), String(iv.impl), `${IS_VMALLOC_ADDR_CORRECT}: ${iv.message}`);
   if (handles) {
     const hd = handlesVsMappings(handles, after.model, w);
     if (hd) {

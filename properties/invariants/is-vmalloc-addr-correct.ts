@@ -1,0 +1,99 @@
+// invariant is-vmalloc-addr-correct (checking.md §4, layout.md §3): the implementation's
+// is_vmalloc_addr(a) equals the model's at every probe. Unlike the other invariants it asks both
+// systems under test, not one state, so the step harness runs it as its own named check after the
+// state invariants (harness/step.ts), on the state the step left.
+//
+// Probes are a deterministic function of the configuration, the step and the state, so every
+// failure replays (layout.md §3): every vmalloc range edge and its neighbours (edge - 1, edge,
+// edge + 1) from the harness's own geometry, 0 and 2^W - 1, the start and end of every live or
+// lazy area ± 1, and a few pseudo-random addresses drawn from the step number and the
+// configuration name — half anywhere in [0, 2^W), half near a vmalloc range (where a wrong
+// granule bit hides).
+import type { AbstractState, Addr, SystemUnderTest } from '../../api/index.js';
+import { hex } from '../harness/geometry.js';
+import type { InvariantCtx } from './context.js';
+
+export const IS_VMALLOC_ADDR_CORRECT = 'is-vmalloc-addr-correct';
+
+/** pseudo-random addresses per step */
+const RANDOM_PROBES = 4;
+
+/** FNV-1a over the text: a 32-bit seed. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** xorshift32: the next state (never 0 from a non-zero state). */
+function xorshift(x: number): number {
+  x ^= x << 13;
+  x >>>= 0;
+  x ^= x >>> 17;
+  x ^= x << 5;
+  return x >>> 0;
+}
+
+/** `n` pseudo-random bigints in [0, bound), from the seed (64 random bits each, reduced). */
+function draws(seed: number, n: number, bound: Addr): Addr[] {
+  let x = seed === 0 ? 0x9e3779b9 : seed;
+  const out: Addr[] = [];
+  for (let i = 0; i < n; i++) {
+    x = xorshift(x);
+    const hi = BigInt(x);
+    x = xorshift(x);
+    out.push(((hi << 32n) | BigInt(x)) % bound);
+  }
+  return out;
+}
+
+/** The probe addresses for one step, ascending, inside [0, 2^W). */
+export function vmallocAddrProbes(state: AbstractState, ctx: InvariantCtx, step: number): Addr[] {
+  const g = ctx.geo;
+  const top = g.top;
+  const edges: Addr[] = [0n, top - 1n];
+  for (const r of g.vmallocRanges) edges.push(r.start, r.end);
+  for (const a of state.vmap.areas) edges.push(a.start, a.end);
+  const probes = new Set<Addr>();
+  for (const e of edges) for (const d of [-1n, 0n, 1n]) if (e + d >= 0n && e + d < top) probes.add(e + d);
+  const seed = fnv1a(`${ctx.config.name}:${step}`);
+  const half = Math.floor(RANDOM_PROBES / 2);
+  for (const a of draws(seed, RANDOM_PROBES - half, top)) probes.add(a);
+  // near a vmalloc range: within one range length (at least 4 MiB) either side of it
+  const ranges = g.vmallocRanges;
+  const near = draws(xorshift(seed ^ 0x5bd1e995), 2 * half, 1n << 62n);
+  for (let i = 0; i < half && ranges.length > 0; i++) {
+    const r = ranges[Number(near[2 * i]! % BigInt(ranges.length))]!;
+    const pad = r.end - r.start > 4n << 20n ? r.end - r.start : 4n << 20n;
+    const lo = r.start > pad ? r.start - pad : 0n;
+    const hi = r.end + pad < top ? r.end + pad : top;
+    probes.add(lo + (near[2 * i + 1]! % (hi - lo)));
+  }
+  return [...probes].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+}
+
+export interface VmallocAddrDisagreement {
+  readonly addr: Addr;
+  readonly model: boolean;
+  readonly impl: boolean;
+  /** `is_vmalloc_addr(0x…): model=true impl=false` */
+  readonly message: string;
+}
+
+/** The first probe where the implementation's is_vmalloc_addr differs from the model's, or null. */
+export function isVmallocAddrCorrect(
+  sides: { readonly model: SystemUnderTest; readonly impl: SystemUnderTest },
+  state: AbstractState,
+  ctx: InvariantCtx,
+  step: number,
+): VmallocAddrDisagreement | null {
+  for (const a of vmallocAddrProbes(state, ctx, step)) {
+    const model = sides.model.isVmallocAddr(a);
+    const impl = sides.impl.isVmallocAddr(a);
+    if (model !== impl) return { addr: a, model, impl, message: `is_vmalloc_addr(${hex(a, ctx.geo.w)}): model=${model} impl=${impl}` };
+  }
+  return null;
+}
