@@ -40,7 +40,14 @@ export function stepLabels(c: Call, r: Result, before: AbstractState, after: Abs
   const nb = before.blocks.blocks.length;
   const na = after.blocks.blocks.length;
   if (na > nb) out.add('block created');
-  if (na < nb) out.add('block released');
+  if (na < nb) {
+    out.add('block released');
+    // a block that left with pages never handed out was released as fragmented (vmap-blocks.md §6)
+    const left = new Set(after.blocks.blocks.map((b) => b.start));
+    if (before.blocks.blocks.some((b) => !left.has(b.start) && b.subs.length === 0 && b.free > 0)) {
+      out.add('fragmented block released');
+    }
+  }
   if (after.blocks.blocks.some((b) => b.free === 0)) out.add('block filled');
   if (after.vmap.areas.length >= 8) out.add('8+ areas');
 }
