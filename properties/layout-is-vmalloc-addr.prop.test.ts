@@ -179,7 +179,7 @@ describe(`layouts and is_vmalloc_addr, src against model (seed ${SEED})`, () => 
         checkLayout(c, []);
         if (modelLayout(c).vmallocRanges.length !== 1) throw new Error(`${describeLayout(c)} › a layout without holes has ${modelLayout(c).vmallocRanges.length} vmalloc ranges`);
       }),
-      { seed: SEED, numRuns: RUNS / 4 },
+      { seed: SEED, numRuns: Math.max(1, Math.floor(RUNS / 4)) },
     );
   });
 
@@ -187,7 +187,7 @@ describe(`layouts and is_vmalloc_addr, src against model (seed ${SEED})`, () => 
     const w = PRESETS[preset].bitsPerLong;
     fc.assert(
       fc.property(fc.tuple(fixedConfig(preset), randomProbes(w)), ([c, extra]) => checkLayout(c, extra)),
-      { seed: SEED, numRuns: RUNS / 8 },
+      { seed: SEED, numRuns: Math.max(1, Math.floor(RUNS / 8)) },
     );
   });
 });
