@@ -13,7 +13,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import type { MachineConfig, Op } from '../api/index.js';
-import { CONFIGS, configByName } from '../properties/configs.js';
+import { PRESETS } from '../api/index.js';
+import { CONFIGS, EXTRA_CONFIGS, configByName } from '../properties/configs.js';
 import { checkProperty } from '../properties/harness/check.js';
 import { geometryOf } from '../properties/harness/geometry.js';
 import { reduceTrace } from '../properties/harness/reduce.js';
@@ -48,7 +49,8 @@ function pairFor(): Pair {
 /** the configurations a subsystem runs on by default */
 function configsFor(spec: HarnessSpec): MachineConfig[] {
   if (spec.configs) return spec.configs.map(configByName);
-  if (spec.subsystem === 'vmemmap') return CONFIGS.filter((c) => c.preset !== 'arm32' && !c.name.endsWith('-eager') && !c.name.includes('smalllazy'));
+  // as vmemmap-refines-model: every configuration whose preset has a vmemmap
+  if (spec.subsystem === 'vmemmap') return [...CONFIGS, ...EXTRA_CONFIGS].filter((c) => PRESETS[c.preset].vmemmapStart !== null);
   return [...CONFIGS];
 }
 
@@ -58,7 +60,9 @@ function configsFor(spec: HarnessSpec): MachineConfig[] {
  */
 function implInvariant(pair: Pair, config: MachineConfig, trace: readonly Op[]): string | null {
   const o = runTrace(pair, config, trace, { record: true });
-  if (o.ok || !o.last) return null;
+  if (o.ok) return null;
+  if (o.failure.kind === 'invariant') return o.failure.where;
+  if (!o.last) return null;
   const ctx = { config, geo: geometryOf(config), call: o.failure.call, result: o.failure.implResult ?? null };
   try {
     return firstViolation(o.last.impl, ctx)?.[0] ?? null;
@@ -257,7 +261,7 @@ function hunt(job: HuntJob): HuntResult {
     else r = huntHarness(job, spec, seed, i);
     seeds.push(r);
     // a partial result after every seed: if a later seed hangs and the runner kills us, these stay
-    writeFileSync(job.out, JSON.stringify({ bug: job.bug, seeds, hand: null, partial: true }));
+    writeFileSync(job.out, JSON.stringify({ bug: job.bug, via: null, seeds, hand: null, partial: true }));
     process.stderr.write(`${job.bug} seed ${seed}: ${r.caught ? `caught in ${r.ttfMs} ms (${r.signature}), shrunk ${r.fromLength} → ${r.shrunkLength}` : 'not caught'}\n`);
   }
   let hand: HuntResult['hand'] = null;
@@ -266,7 +270,8 @@ function hunt(job: HuntJob): HuntResult {
     const r = replay(h.config, h.trace);
     hand = { fails: !r.ok, signature: r.signature, message: r.message };
   }
-  return { bug: job.bug, seeds, hand };
+  const via = spec.kind === 'vitest' ? `vitest ${spec.file}` : generated(spec.subsystem) ? `checkProperty (${spec.subsystem})` : 'bugs/hotplug.ts + runTrace';
+  return { bug: job.bug, via, seeds, hand };
 }
 
 function baseline(job: BaselineJob): BaselineResult {

@@ -85,6 +85,8 @@ export interface SeedResult {
 
 export interface HuntResult {
   readonly bug: string;
+  /** how the property was run: the harness's checkProperty, bugs/hotplug.ts with runTrace, or vitest */
+  readonly via: string | null;
   readonly seeds: readonly SeedResult[];
   /** the hand trace replayed on the patched copy */
   readonly hand: { readonly fails: boolean; readonly signature: string | null; readonly message: string | null } | null;

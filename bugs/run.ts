@@ -68,10 +68,29 @@ interface ChildOutcome {
   readonly timedOut: boolean;
 }
 
+/** process groups of the children still running: ended with us (Ctrl-C) as they are detached */
+const liveGroups = new Set<number>();
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    for (const pid of liveGroups) killGroup(pid);
+    process.exit(130);
+  });
+}
+
 function runChild(cmd: string, argv: readonly string[], cwd: string, timeoutMs: number): Promise<ChildOutcome> {
   return new Promise((done) => {
     // its own process group, so that a timeout ends the driver and everything it started (vitest)
     const child = spawn(cmd, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    if (child.pid !== undefined) liveGroups.add(child.pid);
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -79,16 +98,11 @@ function runChild(cmd: string, argv: readonly string[], cwd: string, timeoutMs: 
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       timedOut = true;
-      if (child.pid !== undefined) {
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          child.kill('SIGKILL');
-        }
-      }
+      if (child.pid !== undefined) killGroup(child.pid);
     }, timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
+      if (child.pid !== undefined) liveGroups.delete(child.pid);
       done({ code, stdout, stderr, timedOut });
     });
   });
@@ -291,6 +305,7 @@ const latest = {
     ttfMs: Number.isFinite(r.ttfMs) ? r.ttfMs : null,
     shrunk: Number.isFinite(r.shrunk) ? r.shrunk : null,
     seeds: (outcomes[i]?.result?.seeds ?? []).map((s: SeedResult) => ({ ...s })),
+    via: outcomes[i]?.result?.via ?? null,
     hand: { length: r.hand, replay: outcomes[i]?.result?.hand ?? null },
   })),
 };
