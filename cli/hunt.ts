@@ -11,7 +11,7 @@ import { IMPLEMENTATIONS } from '../properties/implementations.js';
 import { parseArgs, usageError } from './args.js';
 
 const USAGE =
-  'usage: npm run hunt -- [--seconds N] [--seed S] [--subsystem pagetable|vmap|all] [--config NAME] [--ops N] [--shard I/N] [--help]';
+  'usage: npm run hunt -- [--seconds N] [--seed S] [--subsystem pagetable|vmap|vmemmap|all] [--config NAME] [--ops N] [--shard I/N] [--help]';
 const args = parseArgs(
   process.argv.slice(2),
   { seconds: 'int', seed: 'int', subsystem: 'string', config: 'string', ops: 'int', shard: 'string', help: 'flag' },
@@ -21,7 +21,7 @@ if (args._.length > 0) usageError(USAGE, `unexpected argument '${args._[0]}'`);
 const seconds = Number(args['seconds'] ?? 60);
 if (seconds < 1) usageError(USAGE, '--seconds must be at least 1');
 const subsystemArg = String(args['subsystem'] ?? 'all');
-if (!['pagetable', 'vmap', 'all'].includes(subsystemArg)) usageError(USAGE, `--subsystem ${subsystemArg}: expected pagetable, vmap or all`);
+if (!['pagetable', 'vmap', 'vmemmap', 'all'].includes(subsystemArg)) usageError(USAGE, `--subsystem ${subsystemArg}: expected pagetable, vmap, vmemmap or all`);
 let configs = CONFIGS;
 if (args['config'] !== undefined) {
   try {
@@ -38,7 +38,7 @@ const ops = Number(args['ops'] ?? 300);
 if (ops < 1) usageError(USAGE, '--ops must be at least 1');
 const seed0 = args['seed'] !== undefined ? Number(args['seed']) : Date.now() % 1_000_000_000;
 
-const PROPERTIES: Record<Subsystem, string> = { pagetable: 'pagetable-refines-model', vmap: 'vmap-refines-model' };
+const PROPERTIES: Record<Subsystem, string> = { pagetable: 'pagetable-refines-model', vmap: 'vmap-refines-model', vmemmap: 'vmemmap-refines-model' };
 const subsystems: Subsystem[] = subsystemArg === 'all' ? [...SUBSYSTEMS] : [subsystemArg as Subsystem];
 const jobs = configs.flatMap((config) => subsystems.flatMap((subsystem) => IMPLEMENTATIONS.map((pair) => ({ config, subsystem, pair }))));
 

@@ -8,24 +8,42 @@ import { geometryOf } from '../harness/geometry.js';
 import type { OpArbs } from './machine-ops.js';
 import { machineOpArbs } from './machine-ops.js';
 import { vmapOpArbs } from './vmap-ops.js';
+import { vmemmapOpArbs } from './vmemmap.js';
 
-/** 'pagetable': machine-level ops only; 'vmap': vmap-level ops plus touch, fault injection, flushes. */
-export type Subsystem = 'pagetable' | 'vmap';
-export const SUBSYSTEMS: readonly Subsystem[] = ['pagetable', 'vmap'];
+/**
+ * 'pagetable': machine-level ops only; 'vmap': vmap-level ops plus touch, fault injection, flushes;
+ * 'vmemmap': memory hot-plug (gen/vmemmap.ts) plus fault injection, flushes and a little vmalloc.
+ */
+export type Subsystem = 'pagetable' | 'vmap' | 'vmemmap';
+export const SUBSYSTEMS: readonly Subsystem[] = ['pagetable', 'vmap', 'vmemmap'];
 
 /** Machine ops a vmap trace keeps: touching mappings, fault injection, flushes. */
 const VMAP_EXTRAS: readonly OpName[] = ['touch', 'touch_addr', 'walk', 'fail_alloc', 'flush', 'flush_all'];
+
+/** Machine and vmap ops a vmemmap trace keeps: fault injection, flushes, RAM traffic that competes with the memmap. */
+const VMEMMAP_EXTRAS: readonly OpName[] = ['fail_alloc', 'flush_all', 'vmalloc', 'vfree'];
 
 /** Kinds never left out by swarm selection: something has to allocate. */
 const ANCHORS: Record<Subsystem, readonly OpName[]> = {
   pagetable: ['map_pages'],
   vmap: ['vmalloc', 'vm_map_ram'],
+  vmemmap: ['add_memory', 'add_device'],
 };
 
 export function opArbsFor(config: MachineConfig, subsystem: Subsystem): OpArbs {
   const g = geometryOf(config);
   const machine = machineOpArbs(g);
   if (subsystem === 'pagetable') return machine;
+  if (subsystem === 'vmemmap') {
+    // hot-plug ops dominate; the extras keep a low weight (a preset without a vmemmap has only them)
+    const all: OpArbs = { ...machine, ...vmapOpArbs(g) };
+    const out: OpArbs = {};
+    for (const k of VMEMMAP_EXTRAS) {
+      const a = all[k];
+      if (a) out[k] = { arb: a.arb, weight: 1 };
+    }
+    return { ...out, ...vmemmapOpArbs(g) };
+  }
   const vmap = vmapOpArbs(g);
   const extras: OpArbs = {};
   for (const k of VMAP_EXTRAS) if (machine[k]) extras[k] = machine[k];
