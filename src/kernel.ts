@@ -10,13 +10,12 @@ import type {
   MappingRec,
   Pfn,
   Result,
-  SutFactory,
   SystemUnderTest,
   Value,
 } from '../api/index.js';
 import { vmallocLayout, type VmallocLayout } from './layout/index.js';
 import { Machine } from './machine/index.js';
-import { Vmalloc } from './vmap/index.js';
+import { Vmalloc, type FreeSpaceFactory } from './vmap/index.js';
 import { VmMapRam } from './vmap-block/index.js';
 import { Vmemmap, vmemmapCall } from './vmemmap/index.js';
 
@@ -32,6 +31,12 @@ interface Mapping {
   /** the caller pages map_pages allocated, freed by unmap_pages */
   readonly callerPfns: readonly Pfn[];
   readonly rec: MappingRec;
+}
+
+/** Parts of the kernel another implementation can stand in for (README "plug-in implementations"). */
+export interface KernelDeps {
+  /** the vmap free-space index (src/vmap/free-space.ts); default: the augmented tree, FreeTree */
+  readonly freeSpace?: FreeSpaceFactory;
 }
 
 export class Kernel implements SystemUnderTest {
@@ -53,13 +58,16 @@ export class Kernel implements SystemUnderTest {
   private readonly live: Mapping[] = [];
   private mappingsView: readonly MappingRec[] = [];
 
-  constructor(readonly config: MachineConfig) {
+  constructor(
+    readonly config: MachineConfig,
+    deps: KernelDeps = {},
+  ) {
     this.machine = new Machine(config);
     // vmemmap.md §4: boot RAM's memmap is populated at boot, before anything else allocates
     this.vmemmap = new Vmemmap(this.machine);
     this.vmemmap.boot();
     this.layout = vmallocLayout(config);
-    this.vmalloc = new Vmalloc(this.machine, this.layout);
+    this.vmalloc = new Vmalloc(this.machine, this.layout, deps.freeSpace);
     // installs "release fragmented blocks" into the allocator's purge-and-retry and reclaim_and_purge
     this.vmMapRam = new VmMapRam(this.machine, this.vmalloc.allocator, this.machine.geometry.preset, config.cpus.possible, this.layout.main);
     const g = this.machine.geometry;
@@ -298,4 +306,5 @@ function mergeByVa(a: readonly MappingRec[], b: readonly MappingRec[]): readonly
   return out;
 }
 
-export const createKernel: SutFactory = (config) => new Kernel(config);
+/** A SutFactory; `deps` swaps in other parts (variants/ builds its SutFactories this way). */
+export const createKernel = (config: MachineConfig, deps: KernelDeps = {}): SystemUnderTest => new Kernel(config, deps);

@@ -4,6 +4,7 @@
 // without one. Units: vpn and pages.
 import type { AreaRec, VmapState } from '../../api/index.js';
 import { BusyAreas, VmapArea, type AreaOwner } from './area.js';
+import type { FreeSpace, FreeSpaceFactory } from './free-space.js';
 import { FreeTree } from './free-tree.js';
 import { LazyAreas } from './lazy.js';
 
@@ -22,7 +23,8 @@ export type VpnRange = readonly [number, number];
 const isPow2 = (x: number): boolean => Number.isInteger(x) && x >= 1 && 2 ** Math.round(Math.log2(x)) === x;
 
 export class VmapAllocator {
-  readonly free: FreeTree;
+  /** the free-space index: FreeTree unless a FreeSpaceFactory was given (src/vmap/free-space.ts) */
+  readonly free: FreeSpace;
   readonly busy = new BusyAreas();
   readonly lazy = new LazyAreas();
   /** the whole space the free tree was built over (the vmalloc ranges), ascending */
@@ -42,9 +44,10 @@ export class VmapAllocator {
     space: readonly VpnRange[],
     /** lazy_max_pages() of this machine */
     readonly lazyMaxPages: number,
+    freeSpace: FreeSpaceFactory = (ranges) => new FreeTree(ranges),
   ) {
     this.space = [...space].sort((a, b) => a[0] - b[0]);
-    this.free = new FreeTree(this.space);
+    this.free = freeSpace(this.space);
   }
 
   /**
@@ -149,7 +152,7 @@ export class VmapAllocator {
 
   /** tree nodes visited so far by all three trees (benchmarks take deltas per operation) */
   get nodesVisited(): number {
-    return this.free.tree.visited + this.busy.tree.visited + this.lazy.tree.visited;
+    return this.free.visited + this.busy.tree.visited + this.lazy.tree.visited;
   }
 
   /** toModel: busy and lazy areas in address order, and vmap_lazy_nr. */

@@ -6,6 +6,7 @@
 // each node also keeps, per order j, the largest ALIGNED fit in its subtree:
 // max over blocks of (end - alignUp(start, 2^j)). Orders are switched on the first time a search
 // needs them (one O(n) pass), so trees that only see page-aligned requests pay nothing.
+import type { FreeSpace } from './free-space.js';
 import { RbTree, type Augment, type RbNode } from './rbtree.js';
 import { checkRbTree } from './rbtree-check.js';
 
@@ -43,8 +44,12 @@ function orderOf(align: number): number {
   return Math.round(Math.log2(align));
 }
 
-export class FreeTree {
+export class FreeTree implements FreeSpace<FreeBlock> {
   readonly tree: RbTree<FreeBlock>;
+  /** tree nodes visited so far (FreeSpace) */
+  get visited(): number {
+    return this.tree.visited;
+  }
   /** aligned maxima are kept for orders 1..orders */
   private orders = 0;
 

@@ -6,3 +6,4 @@ export { lazyMaxPages, fls } from './lazy.js';
 export { RbTree, maxAugment, type RbNode, type Augment } from './rbtree.js';
 export { checkRbTree } from './rbtree-check.js';
 export { FreeTree, FreeBlock } from './free-tree.js';
+export type { FreeSpace, FreeSpaceFactory, FreeSpaceFit } from './free-space.js';

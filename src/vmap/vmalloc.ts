@@ -6,6 +6,7 @@ import type { Addr, Errno, Pfn, Result, VmFlag, VmapState, MappingRec } from '..
 import type { VmallocLayout } from '../layout/index.js';
 import type { Machine } from '../machine/index.js';
 import { VmapAllocator, type VpnRange } from './allocator.js';
+import type { FreeSpaceFactory } from './free-space.js';
 import type { VmapArea, VmStruct, VmStructKind } from './area.js';
 import { vmallocinfoRows, vmMappings } from './info.js';
 import { lazyMaxPages } from './lazy.js';
@@ -34,6 +35,8 @@ export class Vmalloc {
   constructor(
     private readonly machine: Machine,
     private readonly layout: VmallocLayout,
+    /** the free-space index (default: FreeTree) */
+    freeSpace?: FreeSpaceFactory,
   ) {
     const g = machine.geometry;
     this.shift = BigInt(g.pageShift);
@@ -48,7 +51,7 @@ export class Vmalloc {
       warn: (kind: string, v: number) => machine.warn(kind, this.addr(v)),
     };
     const config = machine.config;
-    this.allocator = new VmapAllocator(host, this.ranges, lazyMaxPages(config.cpus.online.length, config.lazyUnitBytes, g.pageSize));
+    this.allocator = new VmapAllocator(host, this.ranges, lazyMaxPages(config.cpus.online.length, config.lazyUnitBytes, g.pageSize), freeSpace);
   }
 
   private addr(vpn: number): Addr {
