@@ -7,6 +7,7 @@ import { modelIsVmallocAddr, vmallocLayout } from './layout.js';
 import { Machine } from './machine.js';
 import { MachineCalls } from './machine-calls.js';
 import { NONE, fail, ok } from './result.js';
+import { stableCell } from './stable.js';
 import { modelState } from './state.js';
 import { Vmalloc } from './vmalloc.js';
 import { VmapAreas } from './vmap.js';
@@ -107,9 +108,16 @@ export class ModelKernel implements SystemUnderTest {
       .exhaustive();
   }
 
+  /** last state()'s parts, reused while their content is the same (stable.ts) */
+  private readonly keep = { blocks: stableCell<AbstractState['blocks']>(), vmemmap: stableCell<AbstractState['vmemmap']>() };
+
   state(): AbstractState {
     const mappings = [...this.raw.records(), ...this.vmalloc.records(), ...this.blocks.records()];
-    return { ...modelState(this.machine, this.vmap, mappings), blocks: this.blocks.state(), vmemmap: this.vmemmap.state() };
+    return {
+      ...modelState(this.machine, this.vmap, mappings),
+      blocks: this.keep.blocks(this.blocks.state()),
+      vmemmap: this.keep.vmemmap(this.vmemmap.state()),
+    };
   }
 
   isVmallocAddr(a: Addr): boolean {

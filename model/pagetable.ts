@@ -36,6 +36,7 @@ export class PageTables {
     this.last = preset.levels.length - 1;
     this.pageShift = BigInt(preset.pageShift);
     this.tables = preset.levels.map(() => new VersionedMap<Addr, Pfn>());
+    this.sizes = preset.levels.map((_, l) => 1n << BigInt(this.entryShift(l)));
   }
 
   /** log2 of the bytes one entry of level l maps: pageShift + the index bits of the levels below */
@@ -43,9 +44,11 @@ export class PageTables {
     return this.preset.pageShift + this.preset.levels.slice(l + 1).reduce((s, lv) => s + lv.bits, 0);
   }
 
+  /** the bytes one entry of level l maps (looked up: the walks ask for it on every entry) */
   entrySize(l: number): Addr {
-    return 1n << BigInt(this.entryShift(l));
+    return this.sizes[l] as Addr;
   }
+  private readonly sizes: readonly Addr[];
 
   private slot(l: number, va: Addr): 'leaf' | 'table' | 'none' {
     const base = alignDown(va, this.entrySize(l));
@@ -150,9 +153,25 @@ export class PageTables {
    * the kernel WARNs and clears it).
    */
   vunmapPageRange(start: Addr, end: Addr): 'EINVAL' | null {
-    const hit = [...this.leaves].filter(([va, leaf]) => overlaps(va, va + this.entrySize(leaf.level), start, end));
-    if (hit.some(([va, leaf]) => va < start || va + this.entrySize(leaf.level) > end)) return 'EINVAL';
-    for (const [va] of hit) this.leaves.delete(va);
+    // the leaves meeting the range: found from the range's pages when it has fewer pages than
+    // there are leaves (each page's leaf is at one of the aligned bases above it), else by
+    // looking at every leaf — the same set either way
+    const hit = new Set<Addr>();
+    if ((end - start) >> this.pageShift < BigInt(this.leaves.size)) {
+      for (let va = start; va < end; va += 1n << this.pageShift) {
+        for (let l = 0; l <= this.last; l++) {
+          const base = alignDown(va, this.entrySize(l));
+          if (this.leaves.get(base)?.level === l) hit.add(base);
+        }
+      }
+    } else {
+      for (const [va, leaf] of this.leaves) if (overlaps(va, va + this.entrySize(leaf.level), start, end)) hit.add(va);
+    }
+    for (const va of hit) {
+      const leaf = this.leaves.get(va) as Leaf;
+      if (va < start || va + this.entrySize(leaf.level) > end) return 'EINVAL';
+    }
+    for (const va of hit) this.leaves.delete(va);
     return null;
   }
 

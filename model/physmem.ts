@@ -14,11 +14,10 @@ export class PhysMem {
   /** pfns that exist (RAM and device ranges), sorted, with their boot owner */
   readonly present: PresentRun[] = [];
   /** pfns whose owner differs from their boot owner (allocated pages) */
-  private readonly changed = new VersionedMap<Pfn, Owner>();
-  /** bumps whenever an owner changes (the state reader caches ownerRuns on it) */
-  get version(): string {
-    // `present` is a short list that hot-plug edits in place: fold it into the key
-    return `${this.changed.version}:${this.present.map((r) => `${r.pfn}+${r.count}${r.owner}`).join(',')}`;
+  readonly changed = new VersionedMap<Pfn, Owner>();
+  /** `present` is a short list that hot-plug edits in place: its text says when it changed */
+  get presentKey(): string {
+    return this.present.map((r) => `${r.pfn}+${r.count}${r.owner}`).join(',');
   }
   /** fault injection: counted allocations still to succeed before one fails, or null */
   failAfter: number | null = null;
@@ -36,21 +35,25 @@ export class PhysMem {
       if (p < lowReserved || inRange(p, kernel) || p === rootPt) return 'reserved';
       return 'free';
     };
-    // Boot owners change only at a few pfns; walk every bank pfn once here, at boot.
+    // Boot owners change only where one of those ranges starts or ends: cut every bank at those
+    // points and give each piece the owner of its first pfn (bootOwner is constant between cuts).
+    const cuts = [lowReserved, kernel.start, kernel.start + kernel.count, rootPt, rootPt + 1, ...noMap.flatMap((r) => [r.start, r.start + r.count])];
     for (const bank of banks) {
-      for (let p = bank.start; p < bank.start + bank.count; p++) this.pushPresent(p, bootOwner(p));
+      const end = bank.start + bank.count;
+      const points = [...new Set([bank.start, end, ...cuts.filter((c) => c > bank.start && c < end)])].sort((a, b) => a - b);
+      for (let i = 0; i + 1 < points.length; i++) this.pushPresent(points[i] as Pfn, (points[i + 1] as Pfn) - (points[i] as Pfn), bootOwner(points[i] as Pfn));
     }
     for (const dev of config.devices) this.present.push({ pfn: dev.start, count: dev.count, owner: 'device' });
     this.present.sort((a, b) => a.pfn - b.pfn);
   }
 
-  private pushPresent(p: Pfn, owner: Owner | null): void {
+  private pushPresent(p: Pfn, count: number, owner: Owner | null): void {
     if (owner === null) return;
     const last = this.present[this.present.length - 1];
     if (last && last.owner === owner && last.pfn + last.count === p) {
-      this.present[this.present.length - 1] = { ...last, count: last.count + 1 };
+      this.present[this.present.length - 1] = { ...last, count: last.count + count };
     } else {
-      this.present.push({ pfn: p, count: 1, owner });
+      this.present.push({ pfn: p, count, owner });
     }
   }
 
@@ -127,12 +130,6 @@ export class PhysMem {
   /** Owners as sorted runs, adjacent equal owners merged (api/state.ts OwnerRun). */
   ownerRuns(): OwnerRun[] {
     const out: OwnerRun[] = [];
-    const push = (pfn: Pfn, count: number, owner: Owner) => {
-      if (count <= 0) return;
-      const last = out[out.length - 1];
-      if (last && last.owner === owner && last.pfn + last.count === pfn) out[out.length - 1] = { ...last, count: last.count + count };
-      else out.push({ pfn, count, owner });
-    };
     const changed = [...this.changed.keys()].sort((a, b) => a - b);
     let i = 0;
     for (const run of this.present) {
@@ -140,12 +137,50 @@ export class PhysMem {
       const end = run.pfn + run.count;
       for (; i < changed.length && (changed[i] as number) < end; i++) {
         const c = changed[i] as number;
-        push(p, c - p, run.owner);
-        push(c, 1, this.changed.get(c) as Owner);
+        pushOwnerRun(out, p, c - p, run.owner);
+        pushOwnerRun(out, c, 1, this.changed.get(c) as Owner);
         p = c + 1;
       }
-      push(p, end - p, run.owner);
+      pushOwnerRun(out, p, end - p, run.owner);
     }
     return out;
   }
+
+  /**
+   * The same runs, from the previous ones and the pfns whose owner changed since (the state
+   * reader's fast path; `present` unchanged): cut those pfns out of the old runs, put each
+   * back with its owner now, merge. Equal to ownerRuns() (a unit test checks it).
+   */
+  patchOwnerRuns(prev: readonly OwnerRun[], pfns: readonly Pfn[]): OwnerRun[] {
+    const cut = [...pfns].sort((a, b) => a - b);
+    const pieces: OwnerRun[] = [];
+    let j = 0;
+    for (const run of prev) {
+      const end = run.pfn + run.count;
+      while (j < cut.length && (cut[j] as number) < run.pfn) j++;
+      let from = run.pfn;
+      for (; j < cut.length && (cut[j] as number) < end; j++) {
+        const c = cut[j] as number;
+        if (c > from) pieces.push({ pfn: from, count: c - from, owner: run.owner });
+        from = c + 1;
+      }
+      if (from < end) pieces.push({ pfn: from, count: end - from, owner: run.owner });
+    }
+    for (const p of cut) {
+      const owner = this.ownerOf(p);
+      if (owner !== null) pieces.push({ pfn: p, count: 1, owner });
+    }
+    pieces.sort((a, b) => a.pfn - b.pfn);
+    const out: OwnerRun[] = [];
+    for (const r of pieces) pushOwnerRun(out, r.pfn, r.count, r.owner);
+    return out;
+  }
+}
+
+/** Append a run, merging it into the last one when it continues it with the same owner. */
+function pushOwnerRun(out: OwnerRun[], pfn: Pfn, count: number, owner: Owner): void {
+  if (count <= 0) return;
+  const last = out[out.length - 1];
+  if (last && last.owner === owner && last.pfn + last.count === pfn) out[out.length - 1] = { ...last, count: last.count + count };
+  else out.push({ pfn, count, owner });
 }

@@ -1,21 +1,43 @@
-// model: a Map that counts its changes — lets the model's state reader reuse the canonical
-// runs it built last time when nothing changed (a cache, not a second representation).
+// model: a Map that counts its changes and remembers which keys changed — lets the model's
+// state reader reuse the canonical runs it built last time: untouched when nothing changed,
+// patched around the changed keys otherwise (a cache, not a second representation).
 export class VersionedMap<K, V> extends Map<K, V> {
   version = 0;
+  /** keys set or deleted since the last takeChanged(); null: too many (or cleared) — rebuild */
+  private log: Set<K> | null = new Set();
+
+  /** beyond this many changed keys nobody is reading the log: drop it (memory stays bounded) */
+  static readonly LOG_LIMIT = 1 << 20;
 
   override set(k: K, v: V): this {
     this.version++;
+    this.note(k);
     return super.set(k, v);
   }
 
   override delete(k: K): boolean {
     this.version++;
+    this.note(k);
     return super.delete(k);
   }
 
   override clear(): void {
     this.version++;
+    this.log = null;
     super.clear();
+  }
+
+  private note(k: K): void {
+    if (this.log === null) return;
+    this.log.add(k);
+    if (this.log.size > VersionedMap.LOG_LIMIT) this.log = null;
+  }
+
+  /** The keys changed since the last call, in no order; null when they are not known. */
+  takeChanged(): K[] | null {
+    const l = this.log;
+    this.log = new Set();
+    return l === null ? null : [...l];
   }
 }
 
@@ -29,6 +51,31 @@ export function memo<T>(version: () => number | string, build: () => T): () => T
       value = build();
       seen = v;
     }
+    return value;
+  };
+}
+
+/**
+ * Like memo, for runs read off one VersionedMap: the first build and any build after an
+ * unknown change is `full()`; otherwise `patch(previous, changedKeys)`. `reset()` says that
+ * something outside the map changed too (a full rebuild is due).
+ */
+export function patched<K, R>(
+  map: VersionedMap<K, unknown>,
+  reset: () => number | string,
+  full: () => R,
+  patch: (prev: R, changed: K[]) => R,
+): () => R {
+  let seenVersion = -1;
+  let seenReset: number | string | undefined;
+  let value: R;
+  return () => {
+    const r = reset();
+    if (map.version === seenVersion && r === seenReset) return value;
+    const changed = map.takeChanged();
+    value = changed === null || r !== seenReset || seenVersion < 0 ? full() : patch(value, changed);
+    seenVersion = map.version;
+    seenReset = r;
     return value;
   };
 }

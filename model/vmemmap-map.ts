@@ -4,6 +4,7 @@
 // State: the populated sub-sections as a set (with what put them there), and every mapped
 // vmemmap unit (a base page or a huge chunk) keyed by its virtual address, with the block that
 // backs it and where that block came from: RAM, or the altmap of the device starting at `source`.
+import { VersionedMap } from './versioned-map.js';
 import type { Addr, Pfn } from '../api/index.js';
 import { altmapAlloc, altmapFree, type Altmap } from './altmap.js';
 import { alignDown, alignUp } from './arith.js';
@@ -23,7 +24,7 @@ export interface Device {
 
 export class VmemmapMap {
   /** sub-section number → what made it present */
-  readonly present = new Map<number, Kind>();
+  readonly present = new VersionedMap<number, Kind>();
   /** vmemmap unit address → its backing block */
   readonly backing = new Map<Addr, Backing>();
   /** live devices by first pfn */

@@ -1,5 +1,6 @@
 // model: sparse vmemmap and memory hot-plug — reference semantics. Clarity over speed.
 // add_memory, add_device, remove, remove_device, touch_page (vmemmap.md §4-§5, api/calls.ts).
+import { memo } from './versioned-map.js';
 import type { Call, Errno, Owner, Pfn, Result, VmemmapState } from '../api/index.js';
 import { altmapRec, newAltmap } from './altmap.js';
 import type { Machine } from './machine.js';
@@ -155,17 +156,27 @@ export class ModelVmemmap {
 
   state(): VmemmapState {
     if (!this.map) return { present: [], altmaps: [] };
-    const ss = this.map.ssPfns;
-    const present: { pfn: Pfn; count: number; kind: Kind }[] = [];
-    for (const i of [...this.map.present.keys()].sort((a, b) => a - b)) {
-      const kind = this.map.present.get(i)!;
-      const last = present[present.length - 1];
-      if (last && last.kind === kind && last.pfn + last.count === i * ss) last.count += ss;
-      else present.push({ pfn: i * ss, count: ss, kind });
-    }
     const altmaps = [...this.map.devices.values()].sort((a, b) => a.start - b.start).map((d) => altmapRec(d.altmap));
-    return { present, altmaps };
+    return { present: this.presentRuns(), altmaps };
   }
+
+  /** present sub-sections as merged runs, rebuilt only when the set changed */
+  private readonly presentRuns = memo(
+    () => this.map?.present.version ?? -1,
+    () => {
+      const map = this.map;
+      if (!map) return [];
+      const ss = map.ssPfns;
+      const present: { pfn: Pfn; count: number; kind: Kind }[] = [];
+      for (const i of [...map.present.keys()].sort((a, b) => a - b)) {
+        const kind = map.present.get(i)!;
+        const last = present[present.length - 1];
+        if (last && last.kind === kind && last.pfn + last.count === i * ss) last.count += ss;
+        else present.push({ pfn: i * ss, count: ss, kind });
+      }
+      return present;
+    },
+  );
 }
 
 /** Hot-add: the pfns [start, start + count) appear with `owner` (model PhysMem has no call for it yet). */

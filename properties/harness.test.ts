@@ -19,7 +19,8 @@ import { writeReport } from './harness/report.js';
 import type { Pair } from './harness/runner.js';
 import { runTrace } from './harness/runner.js';
 import { newHandleTable, recordResult } from './harness/resolve.js';
-import { commutingStep } from './harness/step.js';
+import { checkFinal, commutingStep } from './harness/step.js';
+import { FULL_EVERY } from './harness/state-equal.js';
 
 const toy = configByName('toy24');
 const x86 = configByName('x86_64');
@@ -78,16 +79,14 @@ describe('one step (the commuting square)', () => {
     expect(!out.ok && out.failure.message).toMatch(/mappings\[0\]: harness=.*"kind":"vmalloc","va":"0xffffc90000000000","pages":1,"guard":1.* model=\(absent\)/);
   });
 
-  it('runs the implementation self-check, and turns exceptions into failures', () => {
-    const sc = commutingStep(
-      { model: stub(none, base), impl: stub(none, base, { selfCheck: () => ['red node with a red child'] }) },
-      { model: base, impl: base },
-      unmapRam,
-      4,
-      geo,
-      () => null,
-    );
+  it('runs the implementation self-check every FULL_EVERY steps and at the end, and turns exceptions into failures', () => {
+    const broken = { model: stub(none, base), impl: stub(none, base, { selfCheck: () => ['red node with a red child'] }) };
+    const sc = commutingStep(broken, { model: base, impl: base }, unmapRam, FULL_EVERY, geo, () => null);
     expect(!sc.ok && sc.failure.message).toMatch(/impl.selfCheck: red node with a red child$/);
+    // between full steps the O(tree) self-checks wait; the end of the trace runs them
+    expect(commutingStep(broken, { model: base, impl: base }, unmapRam, FULL_EVERY + 1, geo, () => null).ok).toBe(true);
+    const fin = checkFinal({ model: base, impl: base }, FULL_EVERY + 1, unmapRam, geo, broken);
+    expect(!fin.ok && fin.failure.signature).toBe('self-check:selfCheck@impl');
     const boom = stub(none, base, {
       call: () => {
         throw new Error('rb_erase on an empty tree');

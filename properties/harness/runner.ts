@@ -129,7 +129,7 @@ export function runTrace(pair: Pair, config: MachineConfig, trace: Trace, opts: 
     lastCall = call;
   }
   if (stats.skipped > 0) stats.labels.add('skipped op');
-  const fin = checkFinal(snap, lastStep, lastCall, geo);
+  const fin = checkFinal(snap, lastStep, lastCall, geo, sides);
   if (!fin.ok) return { ok: false, stats, failure: fin.failure, records, last: opts.record ? snap : undefined };
   return { ok: true, stats, records, last: opts.record ? snap : undefined };
 }

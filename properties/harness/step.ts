@@ -101,11 +101,32 @@ function run<T>(f: () => T): { ok: true; v: T } | { ok: false; e: string } {
   }
 }
 
+/**
+ * Per invariant, the configuration and the state parts it last held on. The parts are immutable
+ * values, so the same objects again (both sides reuse the parts a call did not change) give the
+ * same verdict: re-checking them would check nothing new (checking.md §2, "at least as strict
+ * in effect"). Only a held verdict is remembered; a violation is always recomputed.
+ */
+const held = new Map<string, { config: InvariantCtx['config']; parts: readonly unknown[] }>();
+
+function sameParts(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Invariants on one state; the first violation as [name, message], or null. */
-export function firstViolation(s: AbstractState, ctx: InvariantCtx): [string, string] | null {
+export function firstViolation(s: AbstractState, ctx: InvariantCtx, all = false): [string, string] | null {
   for (const inv of INVARIANTS) {
+    const parts = inv.reads?.(s);
+    const last = held.get(inv.name);
+    if (!all && parts && last && last.config === ctx.config && sameParts(last.parts, parts)) continue;
     const msg = inv.check(s, ctx);
-    if (msg !== null) return [inv.name, msg];
+    if (msg !== null) {
+      held.delete(inv.name);
+      return [inv.name, msg];
+    }
+    if (parts) held.set(inv.name, { config: ctx.config, parts });
   }
   return null;
 }
@@ -135,9 +156,9 @@ export function handlesVsMappings(table: HandleTable, s: AbstractState, w: numbe
  * The generic, field-agnostic comparison of the final states of a trace (the per-step one is
  * specialised to the api shape, see state-equal.ts).
  */
-export function checkFinal(snap: Snapshot, step: number, call: Call | null, geo: Geometry): StepOutcome {
+export function checkFinal(snap: Snapshot, step: number, call: Call | null, geo: Geometry, sides?: Sides): StepOutcome {
   const d = firstDiff(snap.model, snap.impl);
-  if (!d) return { ok: true, after: snap, modelResult: NONE, implResult: NONE };
+  if (!d) return sides ? selfChecks(step, call, sides, geo.w, snap, null) : { ok: true, after: snap, modelResult: NONE, implResult: NONE };
   const m = formatValue(d.left, geo.w);
   const i = formatValue(d.right, geo.w);
   return fail(step, call, geo.w, 'state', d.path, 'impl', m, i, `${d.path}: model=${m} impl=${i}`);
@@ -204,6 +225,7 @@ function finish(
   geo: Geometry,
   handles: HandleTable | null,
   implResult?: Result,
+  final = false,
 ): StepOutcome {
   const w = geo.w;
   // both sides handing back the very same state objects as before changed nothing: the
@@ -245,12 +267,12 @@ function finish(
   // Invariants are pure functions of (state, ctx) and the two states are deep-equal here, so one
   // evaluation gives both sides' verdicts; a violation is the model's (and the impl agrees with it).
   const ctx: InvariantCtx = { config: geo.config, geo, call, result };
-  const v = firstViolation(after.model, ctx);
+  const v = firstViolation(after.model, ctx, step % FULL_EVERY === 0 || final);
   if (v) {
     return fail(step, call, w, 'invariant', v[0], 'model', v[1], v[1], `${v[0]} broken by the model (and the impl agrees): ${v[1]}`);
   }
   // is-vmalloc-addr-correct asks both sides, not one state (invariants/is-vmalloc-addr-correct.ts)
-  const iv = isVmallocAddrCorrect(sides, after.model, ctx, step);
+  const iv = isVmallocAddrCorrect(sides, after.model, ctx, step, step % FULL_EVERY === 0 || final ? null : (before?.model ?? null));
   if (iv) return fail(step, call, w, 'invariant', IS_VMALLOC_ADDR_CORRECT, 'impl', String(iv.model), String(iv.impl), `${IS_VMALLOC_ADDR_CORRECT}: ${iv.message}`);
   if (handles) {
     const hd = handlesVsMappings(handles, after.model, w);
@@ -258,6 +280,14 @@ function finish(
       return fail(step, call, w, 'handles', hd[0], 'model', hd[2], `harness: ${hd[1]}`, `${hd[0]}: harness=${hd[1]} model=${hd[2]} (the handle table the harness computed disagrees)`);
     }
   }
+  // the sides' own structural checks (red-black colours, augmented maxima: O(tree) each) run
+  // with the full comparison — at boot, every FULL_EVERY steps and at the end of the trace —
+  // so a broken tree is still caught within FULL_EVERY steps and the reducer shrinks to it
+  if (step % FULL_EVERY === 0 || final) return selfChecks(step, call, sides, w, after, result, implResult);
+  return { ok: true, after, modelResult: result ?? NONE, implResult: implResult ?? result ?? NONE };
+}
+
+function selfChecks(step: number, call: Call | null, sides: Sides, w: number, after: Snapshot, result: Result | null, implResult?: Result): StepOutcome {
   for (const side of ['impl', 'model'] as const) {
     const sc = run(() => sides[side].selfCheck?.() ?? []);
     if (!sc.ok) return fail(step, call, w, 'exception', 'selfCheck', side, side === 'model' ? sc.e : '', side === 'impl' ? sc.e : '', `${side}.selfCheck threw: ${sc.e}`);

@@ -18,4 +18,11 @@ export interface NamedInvariant {
   /** kebab-case, as in checking.md §4 and in reports */
   readonly name: string;
   readonly check: Invariant;
+  /**
+   * Every part of the state the check reads (besides ctx.config and what derives from it). The
+   * harness skips re-checking when each part is the very object it held the last time the
+   * invariant held: the parts are immutable, so the verdict is the same (harness/step.ts).
+   * Absent: checked every step (an invariant that also reads ctx.call or ctx.result).
+   */
+  readonly reads?: (s: AbstractState) => readonly unknown[];
 }

@@ -51,12 +51,16 @@ function draws(seed: number, n: number, bound: Addr): Addr[] {
 }
 
 /** The probe addresses for one step, ascending, inside [0, 2^W). */
-export function vmallocAddrProbes(state: AbstractState, ctx: InvariantCtx, step: number): Addr[] {
+export function vmallocAddrProbes(state: AbstractState, ctx: InvariantCtx, step: number, before: AbstractState | null = null): Addr[] {
   const g = ctx.geo;
   const top = g.top;
   const edges: Addr[] = [0n, top - 1n];
   for (const r of g.vmallocRanges) edges.push(r.start, r.end);
-  for (const a of state.vmap.areas) edges.push(a.start, a.end);
+  // incremental (`before` given): only the edges of areas the step created or moved — the others
+  // were probed at an earlier step; the harness passes no `before` every FULL_EVERY steps
+  const old = before === null ? null : new Set<Addr>();
+  if (old !== null && before !== null && before.vmap.areas !== state.vmap.areas) for (const a of before.vmap.areas) old.add(a.start).add(a.end);
+  if (old === null || before?.vmap.areas !== state.vmap.areas) for (const a of state.vmap.areas) edges.push(...[a.start, a.end].filter((e) => !old?.has(e)));
   const probes = new Set<Addr>();
   for (const e of edges) for (const d of [-1n, 0n, 1n]) if (e + d >= 0n && e + d < top) probes.add(e + d);
   const seed = fnv1a(`${ctx.config.name}:${step}`);
@@ -89,8 +93,9 @@ export function isVmallocAddrCorrect(
   state: AbstractState,
   ctx: InvariantCtx,
   step: number,
+  before: AbstractState | null = null,
 ): VmallocAddrDisagreement | null {
-  for (const a of vmallocAddrProbes(state, ctx, step)) {
+  for (const a of vmallocAddrProbes(state, ctx, step, before)) {
     const model = sides.model.isVmallocAddr(a);
     const impl = sides.impl.isVmallocAddr(a);
     if (model !== impl) return { addr: a, model, impl, message: `is_vmalloc_addr(${hex(a, ctx.geo.w)}): model=${model} impl=${impl}` };

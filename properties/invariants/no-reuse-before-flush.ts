@@ -3,43 +3,47 @@
 // mapping's own current leaf. An address range is handed out again only after the flush that
 // drops what its previous owner left in the TLBs (vmap.md §4). Machine-level 'pages'/'device'
 // mappings are excluded: unmap_pages does not flush, by design (vunmap_page_range).
-import type { AbstractState, TlbRun } from '../../api/index.js';
+import type { AbstractState, MappingRec } from '../../api/index.js';
 import { hex } from '../harness/geometry.js';
 import type { InvariantCtx } from './context.js';
 import { h, leavesIn } from './lookup.js';
 
 const VMAP_KINDS: ReadonlySet<string> = new Set(['vmalloc', 'vmap', 'ioremap', 'vm_area', 'vm_map_ram']);
 
-function tlbRunsIn(runs: readonly TlbRun[], start: bigint, end: bigint, pageSize: bigint): TlbRun[] {
+/** Index of the first mapping (sorted by va) starting at or after va. */
+function firstMappingFrom(ms: readonly MappingRec[], va: bigint): number {
   let lo = 0;
-  let hi = runs.length;
+  let hi = ms.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    const r = runs[mid] as TlbRun;
-    if (r.va + BigInt(r.pages) * pageSize <= start) lo = mid + 1;
+    if ((ms[mid] as MappingRec).va < va) lo = mid + 1;
     else hi = mid;
   }
-  const out: TlbRun[] = [];
-  for (let i = lo; i < runs.length; i++) {
-    const r = runs[i] as TlbRun;
-    if (r.va >= end) break;
-    out.push(r);
-  }
-  return out;
+  return lo;
 }
 
 export function noReuseBeforeFlush(s: AbstractState, ctx: InvariantCtx): string | null {
   const g = ctx.geo;
   const ps = g.pageSize;
-  for (const m of s.mappings) {
-    if (!VMAP_KINDS.has(m.kind)) continue;
-    const mEnd = m.va + BigInt(m.pages + m.guard) * ps;
-    for (const cpu of s.tlb) {
-      for (const t of tlbRunsIn(cpu.runs, m.va, mEnd, ps)) {
+  // TLBs hold a few runs, the mappings are many: start from each cached run and visit only the
+  // mappings that can meet it — sorted by va, none longer than the longest, so every one that
+  // meets the run starts in [run start - longest, run end)
+  const ms = s.mappings;
+  let longestPages = 0;
+  for (const m of ms) if (m.pages + m.guard > longestPages) longestPages = m.pages + m.guard;
+  const longest = BigInt(longestPages) * ps;
+  for (const cpu of s.tlb) {
+    for (const t of cpu.runs) {
+      const tEnd = t.va + BigInt(t.pages) * ps;
+      for (let i = firstMappingFrom(ms, t.va - longest); i < ms.length; i++) {
+        const m = ms[i] as MappingRec;
+        if (m.va >= tEnd) break;
+        if (!VMAP_KINDS.has(m.kind)) continue;
+        const mEnd = m.va + BigInt(m.pages + m.guard) * ps;
+        if (mEnd <= t.va) continue;
         // the overlap [a, b) of this cached run with the mapping; both the TLB and a leaf run
         // map va linearly (slope 1 page per page), so one point per leaf segment decides it
         const a = t.va > m.va ? t.va : m.va;
-        const tEnd = t.va + BigInt(t.pages) * ps;
         const b = tEnd < mEnd ? tEnd : mEnd;
         const tlbPfn = (va: bigint): number => t.pfn + Number((va - t.va) / ps);
         let at = a;
