@@ -1,7 +1,10 @@
 // harness: one property on one configuration and one implementation pair — fast-check generates
 // traces and shrinks the first failure (keeping its signature), then the deterministic reducer
-// makes it 1-minimal, and the report is written (checking.md §5–6).
+// makes it 1-minimal, and the report is written (checking.md §5–6). The configuration is fixed,
+// or drawn per trace from an arbitrary (checking.md §5; gen/config.ts): then fast-check draws the
+// configuration and the trace together and shrinks both, and the report embeds the failing one.
 import fc from 'fast-check';
+import type { Arbitrary } from 'fast-check';
 import type { MachineConfig, Op } from '../../api/index.js';
 import type { Subsystem } from '../gen/index.js';
 import { traceArb } from '../gen/index.js';
@@ -38,10 +41,11 @@ export interface CheckInput {
   readonly property: string;
   readonly subsystem: Subsystem;
   readonly pair: Pair;
-  readonly config: MachineConfig;
+  /** the configuration of every trace, or an arbitrary to draw one per trace from */
+  readonly config: MachineConfig | Arbitrary<MachineConfig>;
   readonly settings: Settings;
-  /** called after every generated trace (hunt prints progress from here) */
-  readonly onTrace?: (steps: number) => void;
+  /** called after every generated trace with its configuration and labels (hunt prints progress from here) */
+  readonly onTrace?: (steps: number, trace: { readonly config: MachineConfig; readonly labels: ReadonlySet<string> }) => void;
   /** stop generating new traces after this time (Date.now() ms); the traces left pass unrun */
   readonly deadline?: number;
   /** false: a failure with this signature is already known — report it unshrunk */
@@ -50,7 +54,13 @@ export interface CheckInput {
 
 /** Shrink a failing trace to a 1-minimal one with the same signature and build its report. */
 export function shrinkAndReport(
-  x: Omit<CheckInput, 'onTrace' | 'deadline' | 'wantShrink'> & { readonly trace: readonly Op[]; readonly from: number; readonly signature: string; readonly path: string | null },
+  x: Omit<CheckInput, 'onTrace' | 'deadline' | 'wantShrink' | 'config'> & {
+    readonly config: MachineConfig;
+    readonly trace: readonly Op[];
+    readonly from: number;
+    readonly signature: string;
+    readonly path: string | null;
+  },
 ): FoundFailure {
   const { pair, config, settings } = x;
   const same = (t: readonly Op[]): boolean => {
@@ -75,8 +85,14 @@ export function shrinkAndReport(
   return { failure: final.failure, report, reportPath, records, last: final.last };
 }
 
+/** A trace and the configuration it runs on (drawn together when the configuration is drawn). */
+interface Case {
+  readonly config: MachineConfig;
+  readonly trace: Op[];
+}
+
 export function checkProperty(x: CheckInput): CheckResult {
-  const { pair, config, settings } = x;
+  const { pair, settings } = x;
   const t0 = Date.now();
   let traces = 0;
   let steps = 0;
@@ -84,8 +100,8 @@ export function checkProperty(x: CheckInput): CheckResult {
   const labels = new Map<string, number>();
   let first: { signature: string; length: number } | null = null;
   let shrinkDeadline = 0;
-  let unshrunk: { failure: StepFailure; trace: Op[] } | null = null;
-  const predicate = (trace: Op[]): boolean => {
+  let unshrunk: { failure: StepFailure; config: MachineConfig; trace: Op[] } | null = null;
+  const predicate = (config: MachineConfig, trace: Op[]): boolean => {
     if (first) {
       // fast-check is shrinking: keep only candidates that fail the same way; past the budget,
       // call every candidate good so that fast-check stops with the last failing one
@@ -99,30 +115,34 @@ export function checkProperty(x: CheckInput): CheckResult {
     steps += o.stats.steps;
     skipped += o.stats.skipped;
     for (const l of o.stats.labels) labels.set(l, (labels.get(l) ?? 0) + 1);
-    x.onTrace?.(o.stats.steps);
+    x.onTrace?.(o.stats.steps, { config, labels: o.stats.labels });
     if (!o.ok) {
       first = { signature: o.failure.signature, length: trace.length };
       const shrink = x.wantShrink?.(o.failure.signature) ?? true;
       // fast-check's own shrinking gets a short slice of the budget: on long traces the
       // reducer (span deletion) gets much further per second, and it has the rest
       shrinkDeadline = shrink ? Date.now() + Math.min(FC_SHRINK_MAX_MS, (settings.shrinkSeconds * 1000) / 4) : 0;
-      if (!shrink) unshrunk = { failure: o.failure, trace };
+      if (!shrink) unshrunk = { failure: o.failure, config, trace };
       return false;
     }
     return true;
   };
-  const details = fc.check(fc.property(traceArb(config, x.subsystem, { ops: settings.ops }), predicate), {
-    seed: settings.seed,
-    numRuns: settings.runs,
-  });
+  const traceOpts = { ops: settings.ops };
+  const withTrace = (config: MachineConfig): Arbitrary<Case> => traceArb(config, x.subsystem, traceOpts).map((trace) => ({ config, trace }));
+  // a fixed configuration: the trace arbitrary, only mapped, so seeds and paths stay as they were
+  const cases = x.config instanceof fc.Arbitrary ? x.config.chain(withTrace) : withTrace(x.config);
+  const details = fc.check(
+    fc.property(cases, (c) => predicate(c.config, c.trace)),
+    { seed: settings.seed, numRuns: settings.runs },
+  );
   let found: FoundFailure | null = null;
-  const known = unshrunk as { failure: StepFailure; trace: Op[] } | null;
+  const known = unshrunk as { failure: StepFailure; config: MachineConfig; trace: Op[] } | null;
   if (details.failed && known) {
     // already reported: no shrinking, no report
     const report = buildReport({
       property: x.property,
       pair: pair.name,
-      config,
+      config: known.config,
       seed: settings.seed,
       path: details.counterexamplePath,
       trace: known.trace,
@@ -140,9 +160,9 @@ export function checkProperty(x: CheckInput): CheckResult {
       property: x.property,
       subsystem: x.subsystem,
       pair,
-      config,
+      config: ce.config,
       settings,
-      trace: ce,
+      trace: ce.trace,
       from: f.length,
       signature: f.signature,
       path: details.counterexamplePath,
