@@ -30,8 +30,9 @@ export class PhysMem {
     // Reserved at boot: reserveLowBytes at physical 0, the kernel image, the root page table.
     const lowReserved = Math.ceil(preset.reserveLowBytes / 2 ** preset.pageShift);
     const bootOwner = (p: Pfn): Owner | null => {
-      // choice: no-map ranges are not RAM the kernel may use; they own nothing and are not listed
-      if (noMap.some((r) => inRange(p, r))) return null;
+      // choice (spec silent; Linux 6.12 memmap_init_reserved_pages): no-map ranges stay memory
+      // with a memmap, but never handed out — their pages are reserved
+      if (noMap.some((r) => inRange(p, r))) return 'reserved';
       if (p < lowReserved || inRange(p, kernel) || p === rootPt) return 'reserved';
       return 'free';
     };

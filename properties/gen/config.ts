@@ -43,9 +43,9 @@ export interface ConfigArbOptions {
   /** presets to draw from (default DRAWN_PRESETS) */
   readonly presets?: readonly PresetName[];
   /**
-   * arm32: sometimes add a no-map carve-out (default false). Off because the two sides disagree
-   * at boot about what a no-map pfn is — src reserves it (memblock_mark_nomap: memory, never
-   * allocatable), model lists no owner for it (not RAM) — and the spec has no rule yet.
+   * arm32: sometimes add a no-map carve-out (default true). The spec is silent on what a no-map
+   * pfn is; both sides follow Linux 6.12 (memmap_init_reserved_pages): memory, reserved, never
+   * allocatable — drawing these found the model listing no owner for them at first.
    */
   readonly noMap?: boolean;
 }
@@ -229,7 +229,7 @@ function shapeArb(preset: PresetName, opts: ConfigArbOptions): Arbitrary<Shape> 
     case 'arm64-64k':
       return arm64ShapeArb();
     case 'arm32':
-      return arm32ShapeArb(opts.noMap === true);
+      return arm32ShapeArb(opts.noMap !== false);
     case 'toy24':
       return toyShapeArb();
   }
