@@ -31,8 +31,13 @@ function eqBlock(x: BlockRec, y: BlockRec): boolean {
   );
 }
 
-/** Equality of two abstract states on every field of api/state.ts (optionally ignoring `step`). */
-export function stateEqual(a: AbstractState, b: AbstractState, ignoreStep = false): boolean {
+/**
+ * Equality of two abstract states on every field of api/state.ts (optionally ignoring `step`).
+ * `verified`: a pair of states already found equal (the previous step's); a part both sides
+ * hand back as the very same object as in that pair is still equal (the parts are immutable)
+ * and is not walked again — the comparison covers what the call touched.
+ */
+export function stateEqual(a: AbstractState, b: AbstractState, ignoreStep = false, verified?: { readonly a: AbstractState; readonly b: AbstractState }): boolean {
   if (a === b) return true;
   if ((!ignoreStep && a.step !== b.step) || a.failAfter !== b.failAfter) return false;
   const c = a.counters;
@@ -48,18 +53,28 @@ export function stateEqual(a: AbstractState, b: AbstractState, ignoreStep = fals
     return false;
   }
   if (a.vmap.lazyNr !== b.vmap.lazyNr) return false;
-  if (!eqRuns(a.owners, b.owners, (x, y) => x.pfn === y.pfn && x.count === y.count && x.owner === y.owner)) return false;
-  if (!eqRuns(a.leaves, b.leaves, (x, y) => x.va === y.va && x.pages === y.pages && x.pfn === y.pfn && x.level === y.level)) return false;
-  if (!eqRuns(a.tables, b.tables, (x, y) => x.level === y.level && x.va === y.va && x.pfn === y.pfn)) return false;
+  const va = verified?.a;
+  const vb = verified?.b;
+  // unchanged on both sides since the verified pair: equal without a walk
+  const kept = <T>(x: T, y: T, px: T | undefined, py: T | undefined): boolean => px !== undefined && x === px && y === py;
+  if (!kept(a.owners, b.owners, va?.owners, vb?.owners) && !eqRuns(a.owners, b.owners, (x, y) => x.pfn === y.pfn && x.count === y.count && x.owner === y.owner)) return false;
+  if (!kept(a.leaves, b.leaves, va?.leaves, vb?.leaves) && !eqRuns(a.leaves, b.leaves, (x, y) => x.va === y.va && x.pages === y.pages && x.pfn === y.pfn && x.level === y.level)) return false;
+  if (!kept(a.tables, b.tables, va?.tables, vb?.tables) && !eqRuns(a.tables, b.tables, (x, y) => x.level === y.level && x.va === y.va && x.pfn === y.pfn)) return false;
   if (
+    !kept(a.tlb, b.tlb, va?.tlb, vb?.tlb) &&
     !eqRuns(a.tlb, b.tlb, (x, y) => x.cpu === y.cpu && eqRuns(x.runs, y.runs, (p, q) => p.va === q.va && p.pages === q.pages && p.pfn === q.pfn))
   ) {
     return false;
   }
   if (!eqRuns(a.warnings, b.warnings, (x, y) => x.kind === y.kind && x.addr === y.addr && x.step === y.step)) return false;
-  if (!eqRuns(a.mappings, b.mappings, (x, y) => x.kind === y.kind && x.va === y.va && x.pages === y.pages && x.guard === y.guard)) return false;
-  if (!eqRuns(a.vmap.areas, b.vmap.areas, (x, y) => x.start === y.start && x.end === y.end && x.lazy === y.lazy)) return false;
-  if (!eqRuns(a.blocks.blocks, b.blocks.blocks, eqBlock)) return false;
+  if (
+    !kept(a.mappings, b.mappings, va?.mappings, vb?.mappings) &&
+    !eqRuns(a.mappings, b.mappings, (x, y) => x.kind === y.kind && x.va === y.va && x.pages === y.pages && x.guard === y.guard)
+  ) {
+    return false;
+  }
+  if (!kept(a.vmap.areas, b.vmap.areas, va?.vmap.areas, vb?.vmap.areas) && !eqRuns(a.vmap.areas, b.vmap.areas, (x, y) => x.start === y.start && x.end === y.end && x.lazy === y.lazy)) return false;
+  if (!kept(a.blocks.blocks, b.blocks.blocks, va?.blocks.blocks, vb?.blocks.blocks) && !eqRuns(a.blocks.blocks, b.blocks.blocks, eqBlock)) return false;
   if (!eqRuns(a.blocks.freeLists, b.blocks.freeLists, (x, y) => x.cpu === y.cpu && eqRuns(x.starts, y.starts, (p, q) => p === q))) return false;
   // whatever else the states carry (vmemmap, future fields): generically
   for (const k in a) if (!KNOWN.has(k) && !deepEqual((a as unknown as Record<string, unknown>)[k], (b as unknown as Record<string, unknown>)[k])) return false;

@@ -4,62 +4,74 @@
 // pages owned 'pagetable', and every page owned 'pagetable' is a table (none leaked); every leaf
 // sits at a level that allows leaves, in an existing table, aligned to its size virtually and
 // physically; no table page is also a leaf's target.
-import type { AbstractState, OwnerRun, TableRec } from '../../api/index.js';
+import type { AbstractState, LeafRun, OwnerRun, TableRec } from '../../api/index.js';
 import { hex } from '../harness/geometry.js';
 import type { InvariantCtx } from './context.js';
-import { firstOwnerEndingAfter, h, leafAt } from './lookup.js';
+import { firstOwnerEndingAfter, h } from './lookup.js';
+import type { TableView } from './numeric.js';
+import { firstLeafEndingAfterVpn, leafView, tableView } from './numeric.js';
 
-/** True when the sorted tables [lo, hi) of one level hold one at `va` (binary search, no allocation). */
-function hasTable(tables: readonly TableRec[], lo: number, hi: number, va: bigint): boolean {
+/** True when the sorted tables [lo, hi) of one level hold one at page `vpn` (binary search). */
+function hasTable(tv: TableView, lo: number, hi: number, vpn: number): boolean {
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    const t = tables[mid] as TableRec;
-    if (t.va === va) return true;
-    if (t.va < va) lo = mid + 1;
+    const t = tv.vpn[mid] as number;
+    if (t === vpn) return true;
+    if (t < vpn) lo = mid + 1;
     else hi = mid;
   }
   return false;
 }
 
+// The arithmetic is on page numbers (numeric.ts: exact doubles); addresses are formatted from
+// them only for a message.
 export function pagetableShape(s: AbstractState, ctx: InvariantCtx): string | null {
   const g = ctx.geo;
-  const A = (a: bigint): string => hex(a, g.w);
+  const shift = BigInt(g.pageShift);
+  const A = (vpn: number): string => hex(BigInt(vpn) << shift, g.w);
   const tables = s.tables;
+  const tv = tableView(tables, g);
+  const lv = leafView(s.leaves, g);
+  const topVpn = 2 ** (g.w - g.pageShift);
+  // pages per table span / per leaf entry, by level
+  const spanPages = g.spanShift.map((x) => 2 ** (x - g.pageShift));
+  const entryPages = g.entryShift.map((x) => 2 ** (x - g.pageShift));
   // tables are sorted by (level, va): levelStart[l] .. levelStart[l + 1] are level l's
   const levelStart: number[] = new Array<number>(g.levels + 1).fill(tables.length);
   for (let i = tables.length - 1; i >= 0; i--) {
     const t = tables[i] as TableRec;
     if (!Number.isInteger(t.level) || t.level < 1 || t.level >= g.levels) {
-      return `table at ${A(t.va)} (pfn ${h(t.pfn)}) has level ${t.level}: non-root tables are levels 1..${g.levels - 1}`;
+      return `table at ${hex(t.va, g.w)} (pfn ${h(t.pfn)}) has level ${t.level}: non-root tables are levels 1..${g.levels - 1}`;
     }
     for (let l = 0; l <= t.level; l++) levelStart[l] = i;
   }
-  const has = (level: number, va: bigint): boolean =>
-    level === 0 || hasTable(tables, levelStart[level] as number, levelStart[level + 1] as number, va);
-  let prev: TableRec | null = null;
-  for (const t of tables) {
-    const span = g.spanSize[t.level] ?? 1n;
-    if (t.va % span !== 0n || t.va < 0n || t.va >= g.top) {
-      return `level-${t.level} table ${A(t.va)} is not aligned to its span ${h(span)}`;
+  const has = (level: number, vpn: number): boolean => level === 0 || hasTable(tv, levelStart[level] as number, levelStart[level + 1] as number, vpn);
+  for (let i = 0; i < tables.length; i++) {
+    const t = tables[i] as TableRec;
+    const vpn = tv.vpn[i] as number;
+    const span = spanPages[t.level] ?? 1;
+    if (tv.exact[i] === 0 || vpn % span !== 0) {
+      return `level-${t.level} table ${hex(t.va, g.w)} is not aligned to its span ${h(g.spanSize[t.level] ?? 1n)}`;
     }
-    if (prev && (prev.level > t.level || (prev.level === t.level && prev.va >= t.va))) {
-      return `tables not sorted by (level, va) or (level ${t.level}, ${A(t.va)}) listed twice`;
+    const prev = i > 0 ? (tables[i - 1] as TableRec) : null;
+    if (prev && (prev.level > t.level || (prev.level === t.level && (tv.vpn[i - 1] as number) >= vpn))) {
+      return `tables not sorted by (level, va) or (level ${t.level}, ${A(vpn)}) listed twice`;
     }
-    prev = t;
     if (t.level > 1) {
-      const pspan = g.spanSize[t.level - 1] ?? 1n;
-      const pva = t.va - (t.va % pspan);
-      if (!has(t.level - 1, pva)) {
-        return `level-${t.level} table ${A(t.va)} (pfn ${h(t.pfn)}) has no parent: no level-${t.level - 1} table at ${A(pva)}`;
+      const pspan = spanPages[t.level - 1] ?? 1;
+      const pvpn = vpn - (vpn % pspan);
+      if (!has(t.level - 1, pvpn)) {
+        return `level-${t.level} table ${A(vpn)} (pfn ${h(t.pfn)}) has no parent: no level-${t.level - 1} table at ${A(pvpn)}`;
       }
     }
-    const over = leafAt(s.leaves, t.va, g.pageSize);
-    if (over && over.level < t.level) {
-      return `level-${t.level} table ${A(t.va)} (pfn ${h(t.pfn)}) lies under a level-${over.level} leaf at ${A(over.va)}`;
+    const li = firstLeafEndingAfterVpn(lv, vpn);
+    const over = s.leaves[li];
+    if (over && (lv.vpn[li] as number) <= vpn && over.level < t.level) {
+      return `level-${t.level} table ${A(vpn)} (pfn ${h(t.pfn)}) lies under a level-${over.level} leaf at ${hex(over.va, g.w)}`;
     }
     const own = s.owners[firstOwnerEndingAfter(s.owners, t.pfn)];
     if (!own || own.pfn > t.pfn || own.owner !== 'pagetable') {
-      return `table page pfn ${h(t.pfn)} (level ${t.level}, ${A(t.va)}) is owned by '${own && own.pfn <= t.pfn ? own.owner : 'nobody'}', not 'pagetable'`;
+      return `table page pfn ${h(t.pfn)} (level ${t.level}, ${A(vpn)}) is owned by '${own && own.pfn <= t.pfn ? own.owner : 'nobody'}', not 'pagetable'`;
     }
   }
   // each table page is referenced once: no pfn twice among the tables
@@ -72,36 +84,37 @@ export function pagetableShape(s: AbstractState, ctx: InvariantCtx): string | nu
   if (ptPages !== tables.length) {
     return `${ptPages} pages are owned 'pagetable' but ${tables.length} tables exist besides the root (a table page leaked or was never accounted)`;
   }
-  let lastEnd = -1n;
-  for (const r of s.leaves) {
+  let lastEnd = -1;
+  for (let i = 0; i < lv.n; i++) {
+    const r = s.leaves[i] as LeafRun;
+    const vpn = lv.vpn[i] as number;
+    const end = lv.end[i] as number;
     if (!Number.isInteger(r.level) || r.level < 0 || r.level >= g.levels || !g.leafOk[r.level]) {
-      return `leaf run at ${A(r.va)} has level ${r.level}, where the preset allows no leaf`;
+      return `leaf run at ${hex(r.va, g.w)} has level ${r.level}, where the preset allows no leaf`;
     }
-    const size = g.entrySize[r.level] ?? 1n;
-    const entryPages = Number(size / g.pageSize);
-    const end = r.va + BigInt(r.pages) * g.pageSize;
-    if (r.pages < 1 || r.va % size !== 0n || r.pages % entryPages !== 0 || r.pfn % entryPages !== 0) {
-      return `level-${r.level} leaf run ${A(r.va)}+${r.pages} pages -> pfn ${h(r.pfn)} is not aligned to its leaf size ${h(size)}`;
+    const per = entryPages[r.level] ?? 1;
+    if (r.pages < 1 || lv.exact[i] === 0 || vpn % per !== 0 || r.pages % per !== 0 || r.pfn % per !== 0) {
+      return `level-${r.level} leaf run ${hex(r.va, g.w)}+${r.pages} pages -> pfn ${h(r.pfn)} is not aligned to its leaf size ${h(g.entrySize[r.level] ?? 1n)}`;
     }
-    if (end > g.top) return `leaf run ${A(r.va)}+${r.pages} pages runs past the top of the address space`;
-    if (lastEnd > r.va) return `leaf runs overlap or are unsorted at ${A(r.va)}`;
+    if (end > topVpn) return `leaf run ${A(vpn)}+${r.pages} pages runs past the top of the address space`;
+    if (lastEnd > vpn) return `leaf runs overlap or are unsorted at ${A(vpn)}`;
     lastEnd = end;
     if (r.level > 0) {
       // the leaf is an entry of a level-r.level table: one per table span it crosses
-      const tspan = g.spanSize[r.level] ?? 1n;
-      for (let t = r.va - (r.va % tspan); t < end; t += tspan) {
+      const tspan = spanPages[r.level] ?? 1;
+      for (let t = vpn - (vpn % tspan); t < end; t += tspan) {
         if (!has(r.level, t)) {
-          return `level-${r.level} leaf at ${A(t < r.va ? r.va : t)} has no level-${r.level} table at ${A(t)} to live in`;
+          return `level-${r.level} leaf at ${A(t < vpn ? vpn : t)} has no level-${r.level} table at ${A(t)} to live in`;
         }
       }
     }
     // no table page is also a leaf's target (every table page is owned 'pagetable', see above)
-    for (let i = firstOwnerEndingAfter(s.owners, r.pfn); i < s.owners.length; i++) {
-      const o = s.owners[i] as OwnerRun;
+    for (let k = firstOwnerEndingAfter(s.owners, r.pfn); k < s.owners.length; k++) {
+      const o = s.owners[k] as OwnerRun;
       if (o.pfn >= r.pfn + r.pages) break;
       if (o.owner === 'pagetable') {
         const pfn = Math.max(o.pfn, r.pfn);
-        return `table page pfn ${h(pfn)} is also the target of the leaf at ${A(r.va + BigInt(pfn - r.pfn) * g.pageSize)}`;
+        return `table page pfn ${h(pfn)} is also the target of the leaf at ${A(vpn + pfn - r.pfn)}`;
       }
     }
   }

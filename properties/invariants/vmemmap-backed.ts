@@ -116,6 +116,87 @@ export function vmemmapBacked(s: AbstractState, ctx: InvariantCtx): string | nul
       va = leaf.va + BigInt(leaf.pages) * g.pageSize;
     }
   }
+  const unitsErr = unitsFine(s, ctx, v) ? null : unitsCheck(s, ctx, v);
+  if (unitsErr) return unitsErr;
+  for (const t of s.tables) {
+    const alt = altmapOf(s, t.pfn);
+    if (alt) return `page-table page pfn ${h(t.pfn)} (level ${t.level}, ${A(t.va)}) lies in the device of the altmap at ${h(alt.basePfn)}`;
+    const own = ownersIn(s.owners, t.pfn, 1)[0];
+    if (own && own.pfn <= t.pfn && own.owner === 'device') return `page-table page pfn ${h(t.pfn)} (level ${t.level}, ${A(t.va)}) is device memory`;
+  }
+  return null;
+}
+
+/**
+ * The fast path of the unit checks: the same conditions decided per leaf run instead of per unit
+ * (a base-page vmemmap has thousands of units, a run holds hundreds of them). Sound: true only
+ * when unitsCheck would find nothing; false sends the state to unitsCheck, which names the unit.
+ */
+export function unitsFine(s: AbstractState, ctx: InvariantCtx, v: VmemmapGeo): boolean {
+  const g = ctx.geo;
+  const pageBytes = Number(g.pageSize);
+  const present = s.vmemmap?.present ?? [];
+  const altmaps = s.vmemmap?.altmaps ?? [];
+  const runs: { pfn: Pfn; pages: number }[] = [];
+  let ramPages = 0;
+  for (const r of s.leaves) {
+    if (r.va + BigInt(r.pages) * g.pageSize <= v.start || r.va >= v.end) continue;
+    // a run straddling the region's edges is left to the unit check
+    if (r.va < v.start || r.va + BigInt(r.pages) * g.pageSize > v.end) return false;
+    const per = 2 ** (ctx.geo.entryShift[r.level]! - ctx.geo.pageShift);
+    runs.push({ pfn: r.pfn, pages: r.pages });
+    // every unit holds the memmap of some present sub-section: no unit fits in a gap between
+    // the present runs meeting the run's memmap [lo, hi)
+    const lo = v.basePfn + Number(r.va - v.start) / 64;
+    const hi = lo + (r.pages * pageBytes) / 64;
+    const u = (per * pageBytes) / 64;
+    const fitsIn = (g0: number, g1: number): boolean => {
+      const k = Math.max(0, Math.ceil((g0 - lo) / u));
+      return lo + (k + 1) * u <= g1;
+    };
+    let c = lo;
+    for (const p of present) {
+      if (p.pfn + p.count <= lo) continue;
+      if (p.pfn >= hi) break;
+      if (p.pfn > c && fitsIn(c, p.pfn)) return false;
+      c = Math.max(c, p.pfn + p.count);
+    }
+    if (c < hi && fitsIn(c, hi)) return false;
+    // no unit straddles an altmap's device edge
+    for (const a of altmaps) {
+      for (const b of [a.basePfn, a.endPfn + 1]) if (b > r.pfn && b < r.pfn + r.pages && (b - r.pfn) % per !== 0) return false;
+    }
+    // the backing pages: each owner run inside one altmap and 'device', or outside all and 'vmemmap'
+    let covered = 0;
+    for (let i = firstOwnerEndingAfter(s.owners, r.pfn); i < s.owners.length; i++) {
+      const o = s.owners[i] as OwnerRun;
+      if (o.pfn >= r.pfn + r.pages) break;
+      const x = Math.max(o.pfn, r.pfn);
+      const y = Math.min(o.pfn + o.count, r.pfn + r.pages);
+      const alt = altmapOf(s, x);
+      if (alt) {
+        if (o.owner !== 'device' || y - 1 > alt.endPfn) return false;
+      } else {
+        if (o.owner !== 'vmemmap' || altmaps.some((a) => a.basePfn < y && a.endPfn >= x)) return false;
+        ramPages += y - x;
+      }
+      covered += y - x;
+    }
+    if (covered !== r.pages) return false;
+  }
+  // no backing page backs two units (units of one run are disjoint by construction)
+  runs.sort((a, b) => a.pfn - b.pfn);
+  for (let i = 1; i < runs.length; i++) if ((runs[i] as { pfn: Pfn }).pfn < (runs[i - 1] as { pfn: Pfn; pages: number }).pfn + (runs[i - 1] as { pages: number }).pages) return false;
+  let owned = 0;
+  for (const o of s.owners) if (o.owner === 'vmemmap') owned += o.count;
+  return owned === ramPages;
+}
+
+/** The unit checks, unit by unit (the definition; unitsFine is its fast path). */
+export function unitsCheck(s: AbstractState, ctx: InvariantCtx, v: VmemmapGeo): string | null {
+  const g = ctx.geo;
+  const A = (a: Addr): string => hex(a, g.w);
+  const present = s.vmemmap?.present ?? [];
   const units = vmemmapUnits(s, ctx, v);
   const pageBytes = Number(g.pageSize);
   // no backing page backs two units: the units' pfn ranges, sorted, must not overlap (an
@@ -154,11 +235,5 @@ export function vmemmapBacked(s: AbstractState, ctx: InvariantCtx): string | nul
   // nothing leaked: every RAM page owned 'vmemmap' backs a unit
   const owned = s.owners.filter((o) => o.owner === 'vmemmap').reduce((n, o) => n + o.count, 0);
   if (owned !== ramPages) return `${owned} RAM pages are owned 'vmemmap' but ${ramPages} back vmemmap units`;
-  for (const t of s.tables) {
-    const alt = altmapOf(s, t.pfn);
-    if (alt) return `page-table page pfn ${h(t.pfn)} (level ${t.level}, ${A(t.va)}) lies in the device of the altmap at ${h(alt.basePfn)}`;
-    const own = ownersIn(s.owners, t.pfn, 1)[0];
-    if (own && own.pfn <= t.pfn && own.owner === 'device') return `page-table page pfn ${h(t.pfn)} (level ${t.level}, ${A(t.va)}) is device memory`;
-  }
   return null;
 }

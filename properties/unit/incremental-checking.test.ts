@@ -17,6 +17,7 @@ import { geometryOf } from '../harness/geometry.js';
 import { newHandleTable, recordResult, resolveOp } from '../harness/resolve.js';
 import { firstViolation } from '../harness/step.js';
 import { INVARIANTS } from '../invariants/index.js';
+import { unitsCheck, unitsFine, vmemmapGeo } from '../invariants/vmemmap-backed.js';
 
 const CASES: readonly [string, Subsystem][] = [
   ['toy24', 'vmap'],
@@ -119,4 +120,28 @@ describe('invariant reads', () => {
     const broken = { ...s, leaves: [first, first] };
     expect(firstViolation(broken, ctx)?.[0]).toBe('pagetable-shape');
   });
+});
+
+describe('vmemmap-backed fast path', () => {
+  it.each([
+    ['x86_64', 'vmemmap'],
+    ['arm64-64k', 'vmemmap'],
+    ['toy24', 'vmemmap'],
+    ['x86_64', 'vmap'],
+  ] as const)('decides run by run what the unit-by-unit check decides on healthy states (%s, %s traces)', (config, subsystem) => {
+    const cfg = configByName(config);
+    const geo = geometryOf(cfg);
+    const v = vmemmapGeo({ config: cfg, geo, call: null, result: null });
+    if (!v) throw new Error(`${config} has a vmemmap`);
+    let steps = 0;
+    eachStep(config, subsystem, 3, (_m, s) => {
+      const ctx = { config: cfg, geo, call: null, result: null };
+      steps++;
+      expect(unitsCheck(s, ctx, v)).toBeNull();
+      expect(unitsFine(s, ctx, v)).toBe(true);
+    });
+    expect(steps).toBeGreaterThan(50);
+  });
+  // broken states: properties/unit/vmemmap-invariants.test.ts — each message there comes from
+  // unitsCheck, so unitsFine said false on every one of them
 });
