@@ -9,7 +9,7 @@ import { hex } from '../harness/geometry.js';
 import type { InvariantCtx } from './context.js';
 import { firstOwnerEndingAfter, h } from './lookup.js';
 import type { TableView } from './numeric.js';
-import { firstLeafEndingAfterVpn, leafView, tableView } from './numeric.js';
+import { leafView, tableView } from './numeric.js';
 
 /** True when the sorted tables [lo, hi) of one level hold one at page `vpn` (binary search). */
 function hasTable(tv: TableView, lo: number, hi: number, vpn: number): boolean {
@@ -23,6 +23,67 @@ function hasTable(tv: TableView, lo: number, hi: number, vpn: number): boolean {
   return false;
 }
 
+/** What depends on the tables alone, computed once per tables array (they rarely change). */
+interface TablesFacts {
+  /** levelStart[l] .. levelStart[l + 1] are level l's tables */
+  readonly levelStart: readonly number[];
+  /** the first violation among the tables alone, or null */
+  readonly err: string | null;
+  /** table indices ordered by pfn */
+  readonly byPfn: Uint32Array;
+}
+
+const factsMemo = new WeakMap<readonly TableRec[], TablesFacts>();
+
+function tablesFacts(tables: readonly TableRec[], g: InvariantCtx['geo']): TablesFacts {
+  const hit = factsMemo.get(tables);
+  if (hit) return hit;
+  const f = computeTablesFacts(tables, g);
+  factsMemo.set(tables, f);
+  return f;
+}
+
+function computeTablesFacts(tables: readonly TableRec[], g: InvariantCtx['geo']): TablesFacts {
+  const shift = BigInt(g.pageShift);
+  const A = (vpn: number): string => hex(BigInt(vpn) << shift, g.w);
+  const tv = tableView(tables, g);
+  const spanPages = g.spanShift.map((x) => 2 ** (x - g.pageShift));
+  const levelStart: number[] = new Array<number>(g.levels + 1).fill(tables.length);
+  const byPfn = Uint32Array.from(tables.keys()).sort((a, b) => (tables[a] as TableRec).pfn - (tables[b] as TableRec).pfn);
+  const done = (err: string | null): TablesFacts => ({ levelStart, err, byPfn });
+  for (let i = tables.length - 1; i >= 0; i--) {
+    const t = tables[i] as TableRec;
+    if (!Number.isInteger(t.level) || t.level < 1 || t.level >= g.levels) {
+      return done(`table at ${hex(t.va, g.w)} (pfn ${h(t.pfn)}) has level ${t.level}: non-root tables are levels 1..${g.levels - 1}`);
+    }
+    for (let l = 0; l <= t.level; l++) levelStart[l] = i;
+  }
+  for (let i = 0; i < tables.length; i++) {
+    const t = tables[i] as TableRec;
+    const vpn = tv.vpn[i] as number;
+    if (tv.exact[i] === 0 || vpn % (spanPages[t.level] ?? 1) !== 0) {
+      return done(`level-${t.level} table ${hex(t.va, g.w)} is not aligned to its span ${h(g.spanSize[t.level] ?? 1n)}`);
+    }
+    const prev = i > 0 ? (tables[i - 1] as TableRec) : null;
+    if (prev && (prev.level > t.level || (prev.level === t.level && (tv.vpn[i - 1] as number) >= vpn))) {
+      return done(`tables not sorted by (level, va) or (level ${t.level}, ${A(vpn)}) listed twice`);
+    }
+    if (t.level > 1) {
+      const pspan = spanPages[t.level - 1] ?? 1;
+      const pvpn = vpn - (vpn % pspan);
+      if (!hasTable(tv, levelStart[t.level - 1] as number, levelStart[t.level] as number, pvpn)) {
+        return done(`level-${t.level} table ${A(vpn)} (pfn ${h(t.pfn)}) has no parent: no level-${t.level - 1} table at ${A(pvpn)}`);
+      }
+    }
+  }
+  // each table page is referenced once: no pfn twice among the tables
+  for (let k = 1; k < byPfn.length; k++) {
+    const pfn = (tables[byPfn[k] as number] as TableRec).pfn;
+    if (pfn === (tables[byPfn[k - 1] as number] as TableRec).pfn) return done(`table page pfn ${h(pfn)} is referenced by more than one entry`);
+  }
+  return done(null);
+}
+
 // The arithmetic is on page numbers (numeric.ts: exact doubles); addresses are formatted from
 // them only for a message.
 export function pagetableShape(s: AbstractState, ctx: InvariantCtx): string | null {
@@ -30,54 +91,46 @@ export function pagetableShape(s: AbstractState, ctx: InvariantCtx): string | nu
   const shift = BigInt(g.pageShift);
   const A = (vpn: number): string => hex(BigInt(vpn) << shift, g.w);
   const tables = s.tables;
+  const facts = tablesFacts(tables, g);
+  if (facts.err) return facts.err;
+  const { levelStart, byPfn } = facts;
   const tv = tableView(tables, g);
   const lv = leafView(s.leaves, g);
   const topVpn = 2 ** (g.w - g.pageShift);
   // pages per table span / per leaf entry, by level
   const spanPages = g.spanShift.map((x) => 2 ** (x - g.pageShift));
   const entryPages = g.entryShift.map((x) => 2 ** (x - g.pageShift));
-  // tables are sorted by (level, va): levelStart[l] .. levelStart[l + 1] are level l's
-  const levelStart: number[] = new Array<number>(g.levels + 1).fill(tables.length);
-  for (let i = tables.length - 1; i >= 0; i--) {
-    const t = tables[i] as TableRec;
-    if (!Number.isInteger(t.level) || t.level < 1 || t.level >= g.levels) {
-      return `table at ${hex(t.va, g.w)} (pfn ${h(t.pfn)}) has level ${t.level}: non-root tables are levels 1..${g.levels - 1}`;
-    }
-    for (let l = 0; l <= t.level; l++) levelStart[l] = i;
-  }
   const has = (level: number, vpn: number): boolean => level === 0 || hasTable(tv, levelStart[level] as number, levelStart[level + 1] as number, vpn);
-  for (let i = 0; i < tables.length; i++) {
-    const t = tables[i] as TableRec;
-    const vpn = tv.vpn[i] as number;
-    const span = spanPages[t.level] ?? 1;
-    if (tv.exact[i] === 0 || vpn % span !== 0) {
-      return `level-${t.level} table ${hex(t.va, g.w)} is not aligned to its span ${h(g.spanSize[t.level] ?? 1n)}`;
-    }
-    const prev = i > 0 ? (tables[i - 1] as TableRec) : null;
-    if (prev && (prev.level > t.level || (prev.level === t.level && (tv.vpn[i - 1] as number) >= vpn))) {
-      return `tables not sorted by (level, va) or (level ${t.level}, ${A(vpn)}) listed twice`;
-    }
-    if (t.level > 1) {
-      const pspan = spanPages[t.level - 1] ?? 1;
-      const pvpn = vpn - (vpn % pspan);
-      if (!has(t.level - 1, pvpn)) {
-        return `level-${t.level} table ${A(vpn)} (pfn ${h(t.pfn)}) has no parent: no level-${t.level - 1} table at ${A(pvpn)}`;
+  // no table lies under a leaf of a higher level: for each huge leaf run, the tables of the
+  // levels below it that start inside it (binary search per level)
+  for (let i = 0; i < lv.n; i++) {
+    const r = s.leaves[i] as LeafRun;
+    if (!(r.level < g.levels - 1)) continue;
+    for (let l = r.level + 1; l < g.levels; l++) {
+      const lo = levelStart[l] as number;
+      const hi = levelStart[l + 1] as number;
+      let a = lo;
+      let b = hi;
+      while (a < b) {
+        const mid = (a + b) >> 1;
+        if ((tv.vpn[mid] as number) < (lv.vpn[i] as number)) a = mid + 1;
+        else b = mid;
+      }
+      if (a < hi && (tv.vpn[a] as number) < (lv.end[i] as number)) {
+        const t = tables[a] as TableRec;
+        return `level-${t.level} table ${A(tv.vpn[a] as number)} (pfn ${h(t.pfn)}) lies under a level-${r.level} leaf at ${hex(r.va, g.w)}`;
       }
     }
-    const li = firstLeafEndingAfterVpn(lv, vpn);
-    const over = s.leaves[li];
-    if (over && (lv.vpn[li] as number) <= vpn && over.level < t.level) {
-      return `level-${t.level} table ${A(vpn)} (pfn ${h(t.pfn)}) lies under a level-${over.level} leaf at ${hex(over.va, g.w)}`;
-    }
-    const own = s.owners[firstOwnerEndingAfter(s.owners, t.pfn)];
-    if (!own || own.pfn > t.pfn || own.owner !== 'pagetable') {
-      return `table page pfn ${h(t.pfn)} (level ${t.level}, ${A(vpn)}) is owned by '${own && own.pfn <= t.pfn ? own.owner : 'nobody'}', not 'pagetable'`;
-    }
   }
-  // each table page is referenced once: no pfn twice among the tables
-  const pfns = Float64Array.from(tables, (t) => t.pfn).sort();
-  for (let i = 1; i < pfns.length; i++) {
-    if (pfns[i] === pfns[i - 1]) return `table page pfn ${h(pfns[i] as number)} is referenced by more than one entry`;
+  // every table page is owned 'pagetable': one walk of the tables by pfn along the owner runs
+  let k = 0;
+  for (let j = 0; j < byPfn.length; j++) {
+    const t = tables[byPfn[j] as number] as TableRec;
+    while (k < s.owners.length && (s.owners[k] as OwnerRun).pfn + (s.owners[k] as OwnerRun).count <= t.pfn) k++;
+    const own = s.owners[k];
+    if (!own || own.pfn > t.pfn || own.owner !== 'pagetable') {
+      return `table page pfn ${h(t.pfn)} (level ${t.level}, ${A(tv.vpn[byPfn[j] as number] as number)}) is owned by '${own && own.pfn <= t.pfn ? own.owner : 'nobody'}', not 'pagetable'`;
+    }
   }
   let ptPages = 0;
   for (const o of s.owners) if (o.owner === 'pagetable') ptPages += o.count;
