@@ -153,7 +153,7 @@ export class PhysMem {
    * back with its owner now, merge. Equal to ownerRuns() (a unit test checks it).
    */
   patchOwnerRuns(prev: readonly OwnerRun[], pfns: readonly Pfn[]): OwnerRun[] {
-    const cut = [...pfns].sort((a, b) => a - b);
+    const cut = [...new Set(pfns)].sort((a, b) => a - b);
     const pieces: OwnerRun[] = [];
     let j = 0;
     for (const run of prev) {

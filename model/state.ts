@@ -9,11 +9,14 @@ import { memo, patched } from './versioned-map.js';
 
 const byAddr = (a: Addr, b: Addr): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Append a run, merging it into the last one when va, pfn and level all continue. */
+/**
+ * Append a run, merging it into the last one when va, pfn and level all continue. The runs
+ * pushed are fresh objects made for this list, so a merge may grow the last one in place.
+ */
 function pushLeafRun(runs: LeafRun[], r: LeafRun, shift: bigint): void {
-  const prev = runs[runs.length - 1];
+  const prev = runs[runs.length - 1] as { -readonly [K in keyof LeafRun]: LeafRun[K] } | undefined;
   if (prev && prev.level === r.level && prev.va + (BigInt(prev.pages) << shift) === r.va && prev.pfn + prev.pages === r.pfn) {
-    runs[runs.length - 1] = { ...prev, pages: prev.pages + r.pages };
+    prev.pages += r.pages;
   } else {
     runs.push(r);
   }
@@ -41,7 +44,7 @@ export function leafRuns(pt: PageTables, pageShift: number): LeafRun[] {
  */
 export function patchLeafRuns(prev: readonly LeafRun[], changed: readonly Addr[], pt: PageTables, pageShift: number): LeafRun[] {
   const shift = BigInt(pageShift);
-  const cut = [...changed].sort(byAddr);
+  const cut = [...new Set(changed)].sort(byAddr);
   const pieces: LeafRun[] = [];
   const piece = (r: LeafRun, from: Addr, to: Addr): void => {
     if (to > from) pieces.push({ va: from, pages: Number((to - from) >> shift), pfn: r.pfn + Number((from - r.va) >> shift), level: r.level });

@@ -3,8 +3,8 @@
 // patched around the changed keys otherwise (a cache, not a second representation).
 export class VersionedMap<K, V> extends Map<K, V> {
   version = 0;
-  /** keys set or deleted since the last takeChanged(); null: too many (or cleared) — rebuild */
-  private log: Set<K> | null = new Set();
+  /** keys set or deleted since the last takeChanged(), repeats allowed; null: too many (or cleared) — rebuild */
+  private log: K[] | null = [];
 
   /** beyond this many changed keys nobody is reading the log: drop it (memory stays bounded) */
   static readonly LOG_LIMIT = 1 << 20;
@@ -29,15 +29,15 @@ export class VersionedMap<K, V> extends Map<K, V> {
 
   private note(k: K): void {
     if (this.log === null) return;
-    this.log.add(k);
-    if (this.log.size > VersionedMap.LOG_LIMIT) this.log = null;
+    this.log.push(k);
+    if (this.log.length > VersionedMap.LOG_LIMIT) this.log = null;
   }
 
-  /** The keys changed since the last call, in no order; null when they are not known. */
+  /** The keys changed since the last call, in no order, possibly repeated; null when they are not known. */
   takeChanged(): K[] | null {
     const l = this.log;
-    this.log = new Set();
-    return l === null ? null : [...l];
+    this.log = [];
+    return l;
   }
 }
 
