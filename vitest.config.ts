@@ -1,8 +1,9 @@
 // vitest: every test under properties/ (unit tests, invariant tests, harness tests, the
 // properties over every configuration, the replay of shrink-reports/). Properties are long
 // CPU-bound loops, hence the generous timeouts. Results also go to reports/vitest.json (for
-// .ci/run's closing count). properties/mutation/ holds the mutation profile's copies of the
-// properties (short, pinned traces); they run under vitest.mutation.config.ts only.
+// .ci/run's closing count), and the combined coverage-label table to reports/labels.json.
+// properties/mutation/ holds the mutation profile's copies of the properties (short, pinned
+// traces); they run under vitest.mutation.config.ts only.
 import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -11,6 +12,7 @@ export default defineConfig({
     exclude: [...configDefaults.exclude, 'properties/mutation/**'],
     testTimeout: 600_000,
     hookTimeout: 60_000,
-    reporters: ['default', ['json', { outputFile: 'reports/vitest.json' }]],
+    // the last one prints the combined coverage-label table of the refinement properties
+    reporters: ['default', ['json', { outputFile: 'reports/vitest.json' }], './properties/harness/label-reporter.ts'],
   },
 });

@@ -44,7 +44,7 @@ export function leafRuns(pt: PageTables, pageShift: number): LeafRun[] {
  */
 export function patchLeafRuns(prev: readonly LeafRun[], changed: readonly Addr[], pt: PageTables, pageShift: number): LeafRun[] {
   const shift = BigInt(pageShift);
-  const cut = [...new Set(changed)].sort(byAddr);
+  const cut = ascendingUnique(changed);
   const pieces: LeafRun[] = [];
   const piece = (r: LeafRun, from: Addr, to: Addr): void => {
     if (to > from) pieces.push({ va: from, pages: Number((to - from) >> shift), pfn: r.pfn + Number((from - r.va) >> shift), level: r.level });
@@ -64,14 +64,37 @@ export function patchLeafRuns(prev: readonly LeafRun[], changed: readonly Addr[]
     }
     piece(r, from, end);
   }
+  // the leaves at the changed keys now, already grouped into runs (the keys are ascending)
+  const fresh: LeafRun[] = [];
   for (const va of cut) {
     const r = leafRun(pt, va, shift);
-    if (r) pieces.push(r);
+    if (r) pushLeafRun(fresh, r, shift);
   }
-  pieces.sort((a, b) => byAddr(a.va, b.va));
+  // both lists are sorted and disjoint: merge, then coalesce across them
   const runs: LeafRun[] = [];
-  for (const r of pieces) pushLeafRun(runs, r, shift);
+  let a = 0;
+  let b = 0;
+  while (a < pieces.length || b < fresh.length) {
+    const x = pieces[a];
+    const y = fresh[b];
+    if (y === undefined || (x !== undefined && x.va < y.va)) {
+      pushLeafRun(runs, x as LeafRun, shift);
+      a++;
+    } else {
+      pushLeafRun(runs, y, shift);
+      b++;
+    }
+  }
   return runs;
+}
+
+/** The keys ascending, each once (a change log is mostly ascending already: no sort then). */
+function ascendingUnique(keys: readonly Addr[]): Addr[] {
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = (keys[i - 1] as Addr) < (keys[i] as Addr);
+  if (sorted) return [...keys];
+  const out = [...keys].sort(byAddr);
+  return out.filter((k, i) => i === 0 || k !== out[i - 1]);
 }
 
 /** Non-root tables sorted by (level, va). */

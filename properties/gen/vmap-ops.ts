@@ -1,7 +1,9 @@
 // gen: vmap-level ops (vmap.md, vmap-blocks.md): vmalloc/vfree, vmap/vunmap, get_vm_area
 // (VM_NO_GUARD, VM_IOREMAP, explicit start/end), ioremap/iounmap, find_vm_area, vmallocinfo,
 // purges, vm_map_ram/vm_unmap_ram/vm_unmap_aliases — with bad input mixed in: zero and huge
-// sizes, double frees, wrong kinds, interior and unaligned addresses, wrong counts.
+// sizes, double frees, wrong kinds, interior and unaligned addresses, wrong counts. Two biases
+// reach states a uniform mix does not: a streaming CPU whose vm_map_ram batches fill blocks, and
+// __get_vm_area at the edges of the vmalloc space (its end; past a lower range).
 import fc from 'fast-check';
 import type { Arbitrary } from 'fast-check';
 import type { Op, VmFlag } from '../../api/index.js';
@@ -19,6 +21,10 @@ const flagsArb: Arbitrary<VmFlag[]> = fc.oneof(
   { arbitrary: fc.constant<VmFlag[]>(['VM_NO_GUARD', 'VM_IOREMAP']), weight: 1 },
 );
 
+function alignUpTo(x: bigint, a: bigint): bigint {
+  return ((x + a - 1n) / a) * a;
+}
+
 /** ioremap: phys inside a device range (sometimes unaligned, crossing its end, or RAM). */
 function ioremapArb(g: Geometry): Arbitrary<Op> {
   const ps = g.pageSize;
@@ -28,6 +34,10 @@ function ioremapArb(g: Geometry): Arbitrary<Op> {
   const inDevice = fc
     .tuple(fc.constantFrom(...dev), fc.integer({ min: 0, max: 4000 }), fc.integer({ min: 0, max: Number(ps) - 1 }), fc.boolean(), bytesArb(g, { maxPages }))
     .map(([d, k, off, aligned, bytes]): Op => {
+      // a far-edge size (the largest leaf, or more) goes to a leaf-aligned phys: the huge-leaf
+      // case it is there for (or a cheap rejection past the device), never a gigabyte of base
+      // pages the model would map one by one
+      if (BigInt(bytes) > BigInt(maxPages) * ps) return { op: 'ioremap', phys: hexOf(alignUpTo(d.start, 1n << BigInt(g.maxLeafShift))), bytes };
       const phys = d.start + BigInt(k) * ps + (aligned ? 0n : BigInt(off));
       return { op: 'ioremap', phys: hexOf(phys < d.end ? phys : d.start), bytes };
     });
@@ -54,6 +64,59 @@ function explicitRangeArb(g: Geometry): Arbitrary<{ start: bigint; end: bigint }
     });
 }
 
+/**
+ * __get_vm_area at the edges of the vmalloc space (checking.md §5: region edges). A range at the
+ * very end of the main range that the area fills exactly (guard page included, or VM_NO_GUARD),
+ * so it ends at VMALLOC_END — or, when the end is taken already, fails there. And, with several
+ * ranges (arm32 with holes), a size that no lower range can hold: the range's own size, one page
+ * short once the guard is added, so the search over the ranges (vmap.md §5) moves on to a later one.
+ */
+function vmallocEdgeArb(g: Geometry): Arbitrary<Op> {
+  const ps = g.pageSize;
+  const main = g.mainVmalloc;
+  const atEnd = fc.tuple(countArb(64), fc.boolean()).map(([n, noGuard]): Op => {
+    const guardless = noGuard || n === 1;
+    return {
+      op: 'get_vm_area',
+      bytes: hexOf(BigInt(guardless ? n : n - 1) * ps),
+      ...(guardless ? { flags: ['VM_NO_GUARD'] as VmFlag[] } : {}),
+      start: hexOf(main.end - BigInt(n) * ps),
+      end: hexOf(main.end),
+    };
+  });
+  const lower = g.vmallocRanges.filter((r) => r !== main && r.end - r.start < main.end - main.start);
+  if (lower.length === 0) return atEnd;
+  const pastRange = fc.constantFrom(...lower).map((r): Op => ({ op: 'get_vm_area', bytes: hexOf(r.end - r.start) }));
+  return fc.oneof(atEnd, pastRange);
+}
+
+/**
+ * The streaming CPU: the first online CPU maps batches of VMAP_MAX_ALLOC / 2 + 1 pages (a count
+ * just past a power of two, which vb_alloc rounds up to a whole VMAP_MAX_ALLOC of block space for
+ * half the caller pages), like a file system doing readahead. A block holds VMAP_BBMAP_BITS pages
+ * (1024 on x86_64, 16 requests of the largest size) and only its own CPU allocates from it
+ * (vmap-blocks.md §4); with every CPU taking every size, a block almost never fills in a few
+ * hundred ops — one stray small request leaves a remainder that only more small requests can
+ * use. So the other vm_map_ram requests go to the other online CPUs (and to bad CPUs), and this
+ * one's blocks fill in a good share of traces on every preset.
+ */
+const STREAM_WEIGHT = 7;
+
+function streamCpu(g: Geometry): number {
+  return g.config.cpus.online[0] ?? 0;
+}
+
+function streamArb(g: Geometry): Arbitrary<Op> {
+  return fc.constant<Op>({ op: 'vm_map_ram', pages: Math.floor(g.vmapMaxAlloc / 2) + 1, cpu: streamCpu(g) });
+}
+
+/** The CPU of every other vm_map_ram request: an online CPU but the streaming one (if there is another), sometimes a bad one. */
+function otherCpuArb(g: Geometry): Arbitrary<number> {
+  const rest = g.config.cpus.online.filter((c) => c !== streamCpu(g));
+  if (rest.length === 0) return cpuArb(g);
+  return fc.oneof({ arbitrary: fc.constantFrom(...rest), weight: 12 }, { arbitrary: cpuArb(g), weight: 1 });
+}
+
 export function vmapOpArbs(g: Geometry): OpArbs {
   const vmallocAddr = vaArb(g, g.vmallocRanges, 1);
   const target = targetArb(g, vmallocAddr);
@@ -67,6 +130,7 @@ export function vmapOpArbs(g: Geometry): OpArbs {
       ...(flags.length > 0 ? { flags } : {}),
       ...(r ? { start: hexOf(r.start), end: hexOf(r.end) } : {}),
     }));
+  const getVmAreaAll = fc.oneof({ arbitrary: getVmArea, weight: 4 }, { arbitrary: vmallocEdgeArb(g), weight: 1 });
   const vmRamPages = fc.oneof(
     { arbitrary: pagesArb(g, { max: g.vmapMaxAlloc }), weight: 10 },
     { arbitrary: fc.constantFrom(g.vmapMaxAlloc + 1, 2 * g.vmapMaxAlloc), weight: 2 },
@@ -82,7 +146,7 @@ export function vmapOpArbs(g: Geometry): OpArbs {
       weight: 4,
     },
     vunmap: { arb: target.map((t): Op => ({ op: 'vunmap', ...t })), weight: 3 },
-    get_vm_area: { arb: getVmArea, weight: 4 },
+    get_vm_area: { arb: getVmAreaAll, weight: 4 },
     free_vm_area: { arb: target.map((t): Op => ({ op: 'free_vm_area', ...t })), weight: 3 },
     ioremap: { arb: ioremapArb(g), weight: 4 },
     iounmap: { arb: target.map((t): Op => ({ op: 'iounmap', ...t })), weight: 3 },
@@ -95,8 +159,11 @@ export function vmapOpArbs(g: Geometry): OpArbs {
     purge_vmap_area_lazy: { arb: fc.constant<Op>({ op: 'purge_vmap_area_lazy' }), weight: 1 },
     reclaim_and_purge: { arb: fc.constant<Op>({ op: 'reclaim_and_purge' }), weight: 1 },
     vm_map_ram: {
-      arb: fc.tuple(vmRamPages, cpuArb(g)).map(([pages, cpu]): Op => ({ op: 'vm_map_ram', pages, cpu })),
-      weight: 10,
+      arb: fc.oneof(
+        { arbitrary: fc.tuple(vmRamPages, otherCpuArb(g)).map(([pages, cpu]): Op => ({ op: 'vm_map_ram', pages, cpu })), weight: 10 },
+        { arbitrary: streamArb(g), weight: STREAM_WEIGHT },
+      ),
+      weight: 10 + STREAM_WEIGHT,
     },
     vm_unmap_ram: {
       arb: fc

@@ -1,6 +1,7 @@
 // harness: the one runner every refinement property uses (STYLE.md 12): describe.each over the
 // configurations, one test per implementation pair, fast-check with a fixed seed printed in
-// the suite title; the coverage-label table is printed after each configuration.
+// the suite title; the coverage-label table is printed after each configuration, and the counts
+// go to the test's meta for the combined table that closes the run (label-reporter.ts).
 import { describe, expect, it } from 'vitest';
 import type { MachineConfig } from '../../api/index.js';
 import { CONFIGS } from '../configs.js';
@@ -8,6 +9,7 @@ import type { Subsystem } from '../gen/index.js';
 import { IMPLEMENTATIONS } from '../implementations.js';
 import type { CheckResult } from './check.js';
 import { checkProperty } from './check.js';
+import type { LabelRecord } from './label-summary.js';
 import { shownPath } from './report.js';
 import { settingsFromEnv } from './settings.js';
 
@@ -43,9 +45,12 @@ export function refinementSuite(spec: PropertySpec): void {
   const cases = configs.map((config) => ({ config, name: config.name, s: settingsFromEnv({ runs: runsOf(config), ops: spec.ops }) }));
   describe.each(cases)(`${spec.property} · $name · seed $s.seed, $s.runs runs × ≤$s.ops ops`, ({ config, s }) => {
     for (const pair of IMPLEMENTATIONS) {
-      it(`${pair.name}: every step commutes and every invariant holds`, () => {
+      it(`${pair.name}: every step commutes and every invariant holds`, ({ task }) => {
         const r = checkProperty({ property: spec.property, subsystem: spec.subsystem, pair, config, settings: s });
         const minimums = spec.minimums?.(config) ?? {};
+        // for the combined table at the end of the run (label-reporter.ts)
+        const rec: LabelRecord = { property: spec.property, config: config.name, pair: pair.name, traces: r.traces, counts: Object.fromEntries(r.labels), minimums };
+        task.meta.vmcheckLabels = rec;
         const rate = r.elapsedMs > 0 ? Math.round((1000 * r.steps) / r.elapsedMs) : 0;
         console.log(
           `${spec.property} · ${config.name} · ${pair.name}: ${r.traces} traces, ${r.steps} steps (${r.skipped} skipped), ` +
