@@ -15,8 +15,8 @@ refinementSuite({
   property: 'vmemmap-refines-model',
   subsystem: 'vmemmap',
   configs: withVmemmap,
-  runs: (c) => (c.preset === 'toy24' ? 40 : 15),
-  ops: 300,
+  runs: (c) => (c.preset === 'toy24' ? 320 : 120),
+  ops: 500,
   // what the generator must reach, per configuration (checking.md §5): coverage.ts
   minimums: (c) => minimumsFor('vmemmap', c),
 });
