@@ -29,10 +29,11 @@ for (const { subsystem, runs, draw } of cases) {
   const s = settingsFromEnv({ runs, ops: OPS });
   describe(`drawn configurations · ${subsystem} · seed ${s.seed}, ${s.runs} runs × ≤${s.ops} ops`, () => {
     for (const pair of IMPLEMENTATIONS) {
-      it(`${pair.name}: every step commutes and every invariant holds on every drawn configuration`, () => {
+      it(`${pair.name}: every step commutes and every invariant holds on every drawn configuration`, ({ task }) => {
         const property = PROPERTY_OF[subsystem];
         const names = new Set<string>();
         const r = checkProperty({ property, subsystem, pair, config: configArb(draw), settings: s, onTrace: (_n, t) => names.add(t.config.name) });
+        task.meta.vmcheckSteps = r.steps;
         const rate = r.elapsedMs > 0 ? Math.round((1000 * r.steps) / r.elapsedMs) : 0;
         console.log(
           `${property} · drawn · ${pair.name}: ${r.traces} traces on ${names.size} configurations, ${r.steps} steps (${r.skipped} skipped), ` +

@@ -8,7 +8,7 @@ refinementSuite({
   property: 'vmap-refines-model',
   subsystem: 'vmap',
   // the toy presets are cheap and reach table ends, full blocks and the top of the space soonest
-  runs: (c) => (c.preset === 'toy24' ? 25 : 12),
+  runs: (c) => (c.preset === 'toy24' ? 50 : 24),
   ops: 300,
   // what the generator must reach, per configuration (checking.md §5): coverage.ts
   minimums: (c) => minimumsFor('vmap', c),

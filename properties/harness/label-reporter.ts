@@ -15,12 +15,20 @@ export const LABELS_JSON = join(resolve(dirname(fileURLToPath(import.meta.url)),
 export default class LabelReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     const records: LabelRecord[] = [];
+    let steps = 0;
+    let tests = 0;
     for (const m of testModules) {
       for (const t of m.children.allTests()) {
         const r = t.meta().vmcheckLabels;
         if (r) records.push(r);
+        const n = t.meta().vmcheckSteps;
+        if (n !== undefined) {
+          steps += n;
+          tests++;
+        }
       }
     }
+    if (tests > 0) process.stdout.write(`\nchecked operations: ${steps.toLocaleString('en-US')} steps through the commuting square in ${tests} property tests\n`);
     if (records.length === 0) return;
     mkdirSync(dirname(LABELS_JSON), { recursive: true });
     writeFileSync(LABELS_JSON, JSON.stringify(records, null, 1) + '\n');

@@ -24,6 +24,8 @@ declare module 'vitest' {
   interface TaskMeta {
     /** set by refinementSuite (suite.ts), read by the label reporter */
     vmcheckLabels?: LabelRecord;
+    /** operations this test checked through the commuting square (summed by the label reporter) */
+    vmcheckSteps?: number;
   }
 }
 

@@ -51,6 +51,7 @@ export function refinementSuite(spec: PropertySpec): void {
         // for the combined table at the end of the run (label-reporter.ts)
         const rec: LabelRecord = { property: spec.property, config: config.name, pair: pair.name, traces: r.traces, counts: Object.fromEntries(r.labels), minimums };
         task.meta.vmcheckLabels = rec;
+        task.meta.vmcheckSteps = r.steps;
         const rate = r.elapsedMs > 0 ? Math.round((1000 * r.steps) / r.elapsedMs) : 0;
         console.log(
           `${spec.property} · ${config.name} · ${pair.name}: ${r.traces} traces, ${r.steps} steps (${r.skipped} skipped), ` +
