@@ -7,6 +7,13 @@ import type { Subsystem } from '../properties/gen/index.js';
 import { DECLARED_LABELS, PROPERTY_OF, minimumsFor } from '../properties/coverage.js';
 import { DRAWN_PREFIX } from '../properties/gen/config.js';
 
+/**
+ * A declared minimum is judged once a label applies to this many traces: a share over fewer is
+ * noise (a 60-second hunt sees a few dozen arm32-holes traces), and checking.md §5 wants a
+ * failure, not a coin toss.
+ */
+export const JUDGE_MIN_TRACES = 50;
+
 const MiB = 1024 * 1024;
 
 /** Counters of one property: traces, ops, and per label the traces that carried it. */
@@ -163,7 +170,7 @@ export class HuntMeter {
         const a = p.applicable.get(l);
         const n = p.carried.get(l) ?? 0;
         const verdict = a
-          ? `${pct(a.carried, a.n)} of ${int(a.n)} traces it applies to: ${a.carried / a.n >= a.min ? 'ok' : 'BELOW'}`
+          ? `${pct(a.carried, a.n)} of ${int(a.n)} traces it applies to: ${a.n < JUDGE_MIN_TRACES ? `too few to judge (< ${JUDGE_MIN_TRACES})` : a.carried / a.n >= a.min ? 'ok' : 'BELOW'}`
           : declared.includes(l) && n === 0
             ? 'declared, not seen'
             : '';
@@ -171,6 +178,15 @@ export class HuntMeter {
       });
       out.push('', `labels, ${property} (${int(p.traces)} traces, ${int(p.drawn)} on drawn configurations):`);
       out.push(...table(['label', 'traces', 'min', 'minimum check'], rows, new Set([1, 2])).map((l) => `  ${l}`));
+    }
+    return out;
+  }
+
+  /** `property: label` for every declared minimum missed over at least JUDGE_MIN_TRACES traces. */
+  belowMinimum(): string[] {
+    const out: string[] = [];
+    for (const [property, p] of this.props) {
+      for (const [label, a] of p.applicable) if (a.n >= JUDGE_MIN_TRACES && a.carried / a.n < a.min) out.push(`${property}: ${label}`);
     }
     return out;
   }
