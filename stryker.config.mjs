@@ -17,14 +17,16 @@ export default {
   mutate: ['src/**/*.ts', '!src/**/index.ts'],
   ignorePatterns: ['reports', 'coverage', 'bench', 'bugs', '.ci'],
   coverageAnalysis: 'perTest',
-  concurrency: 2,
-  // a mutant that makes a walk or a search loop spin is caught by Stryker's hit limit or by this
-  // timeout: 1.5x the covering tests' measured time plus 20 s. The constant is large on purpose:
-  // after a timeout the worker restarts and the next run pays vitest's cold start; with 5 s the
-  // first measured run (free-tree.ts + pagetable.ts, machine under load) saw false timeouts in
-  // cascade (a changed error-message literal 'timed out'), which would inflate the score
+  // 1 while other work shares the 2 cores; on an idle 2-core machine use `-- --concurrency 2`
+  concurrency: 1,
+  // a mutant that makes a walk or a search loop spin is caught by Stryker's hit limit (100x its
+  // dry-run hits) or by this timeout: 1.5x the covering tests' measured time plus 10 s (plus the
+  // measured per-run overhead). Each timeout also restarts the worker, so the constant is a cost
+  // per spinning mutant (~100 of them in src/); 10 s still leaves room for the first run after a
+  // restart (cold module transforms, ~1-2 s here) — session 1 saw false timeouts in cascade at
+  // 5 s with one vitest import per test file (before isolate: false)
   timeoutFactor: 1.5,
-  timeoutMS: 20_000,
+  timeoutMS: 10_000,
   dryRunTimeoutMinutes: 15,
   reporters: ['clear-text', 'progress', 'json'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },

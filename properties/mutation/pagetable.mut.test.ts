@@ -1,7 +1,7 @@
-// Mutation profile: pagetable-refines-model on every configuration, fixed seed, short traces
-// (profile.ts). Coverage-label minimums are not checked here: the full property checks them.
-import { refinementSuite } from '../harness/suite.js';
-import { REFINEMENT_PROFILE, withMutationEnv } from './profile.js';
+// Mutation profile: pagetable-refines-model as fixed short traces on every configuration, one `it`
+// per trace (profile.ts, traces.ts). Coverage-label minimums are not checked here: the full
+// property checks them.
+import { TRACE_PROFILE } from './profile.js';
+import { traceSuite } from './traces.js';
 
-const p = REFINEMENT_PROFILE.find((x) => x.property === 'pagetable-refines-model')!;
-await withMutationEnv(p.seed, p.runs, p.ops, () => refinementSuite({ property: p.property, subsystem: p.subsystem, runs: p.runs, ops: p.ops }));
+traceSuite(TRACE_PROFILE.find((x) => x.property === 'pagetable-refines-model')!);

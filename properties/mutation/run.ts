@@ -1,20 +1,25 @@
-// `npm run mutation [-- <stryker args>]` — mutation testing of src/ (checking.md §8): prints the
-// deterministic profile (tests, properties, seeds, runs, ops per trace), runs Stryker
-// (stryker.config.mjs) with any extra arguments passed through (e.g. `--mutate
-// src/vmap/free-tree.ts`, `--incremental false`), then summarises reports/mutation/mutation.json:
-// the score overall and per folder, and every surviving / uncovered mutant by file:line with its
-// mutator, the original code and the replacement.
-//   npm run mutation -- --report-only    summarise the last report without running Stryker
+// `npm run mutation [-- <src paths>] [-- <stryker args>]` — mutation testing of src/ (checking.md
+// §8): prints the deterministic profile (tests, properties, seeds, traces, ops per trace), runs
+// Stryker (stryker.config.mjs) and summarises its JSON report: the score overall, per folder and
+// per file, the tests run against mutants, the time, and every surviving / uncovered mutant by
+// file:line with its mutator, the original code and the replacement.
+//   npm run mutation                              all of src/ (index.ts re-exports excluded)
+//   npm run mutation -- src/vmap-block src/kernel.ts   a subset: folders or files
+//   npm run mutation -- src/layout --force        other arguments go to Stryker as they are (--force:
+//                                                 ignore the incremental file, test every mutant)
+//   npm run mutation -- --report-only [a.json ...]    summarise (merge) reports without running
+// A subset run keeps its own incremental file and a copy of its report in reports/mutation/
+// (<subset>.json), so per-folder runs can be merged with --report-only.
 // Exit status: Stryker's when it fails, else 0.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { CONFIGS } from '../configs.js';
 import { IMPLEMENTATIONS } from '../implementations.js';
-import { ENV_PROFILE, REFINEMENT_PROFILE } from './profile.js';
+import { ENV_PROFILE, TRACE_PROFILE } from './profile.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const REPORT = join(ROOT, 'reports', 'mutation', 'mutation.json');
+const REPORT_DIR = join(ROOT, 'reports', 'mutation');
+const REPORT = join(REPORT_DIR, 'mutation.json');
 /** the folders the score is broken down by (issue 8); any other file counts under its own folder */
 const FOLDERS = ['src/machine', 'src/vmap', 'src/vmap-block', 'src/vmemmap', 'src/layout', 'src/directmap'];
 
@@ -33,10 +38,10 @@ function printProfile(): void {
   console.log(`  unit test files          ${countFiles(p('unit'), '.test.ts')} (properties/unit)`);
   console.log(`  invariant tests          properties/invariants.test.ts`);
   console.log(`  replayed shrink-reports  ${reports} (properties/replay-reports.test.ts)`);
-  for (const r of REFINEMENT_PROFILE) {
-    const traces = r.runs * CONFIGS.length * pairs;
+  for (const r of TRACE_PROFILE) {
+    const traces = r.traces * r.configs.length * pairs;
     console.log(
-      `  ${r.property.padEnd(24)} seed ${r.seed}, ${r.runs} runs × ≤${r.ops} ops on ${CONFIGS.length} configurations × ${pairs} pair(s) = ${traces} traces, ≤${traces * r.ops} ops`,
+      `  ${r.property.padEnd(24)} seed ${r.seed}, ${r.traces} traces × ≤${r.ops} ops on ${r.configs.length} configurations × ${pairs} pair(s) = ${traces} tests, ≤${traces * r.ops} ops`,
     );
   }
   for (const e of ENV_PROFILE) {
@@ -60,6 +65,8 @@ interface Mutant {
   readonly location: { readonly start: Pos; readonly end: Pos };
   readonly coveredBy?: readonly string[];
   readonly killedBy?: readonly string[];
+  readonly testsCompleted?: number;
+  readonly static?: boolean;
 }
 interface ReportJson {
   readonly files: Record<string, { readonly source: string; readonly mutants: readonly Mutant[] }>;
@@ -108,19 +115,28 @@ function oneLine(s: string, max = 90): string {
   return t.length > max ? t.slice(0, max - 1) + '…' : t;
 }
 
-function summarise(): void {
-  if (!existsSync(REPORT)) {
-    console.error(`no report at ${relative(ROOT, REPORT)}`);
+function summarise(reports: readonly string[], elapsedMs: number | null): void {
+  const missing = reports.filter((f) => !existsSync(f));
+  if (missing.length > 0) {
+    console.error(`no report at ${missing.map((f) => relative(ROOT, f)).join(', ')}`);
     process.exitCode = 1;
     return;
   }
-  const r = JSON.parse(readFileSync(REPORT, 'utf8')) as ReportJson;
+  // merged by file: a later report of the same file replaces an earlier one
+  const files = new Map<string, ReportJson['files'][string]>();
+  let tests = 0;
+  for (const path of reports) {
+    const r = JSON.parse(readFileSync(path, 'utf8')) as ReportJson;
+    for (const [file, f] of Object.entries(r.files)) files.set(relative(ROOT, join(ROOT, file)).replaceAll('\\', '/'), f);
+    tests = Math.max(tests, r.testFiles ? Object.values(r.testFiles).reduce((n, t) => n + t.tests.length, 0) : 0);
+  }
   const total = emptyTally();
   const perFolder = new Map<string, Tally>();
   const perFile = new Map<string, Tally>();
   const open: { file: string; m: Mutant; orig: string }[] = [];
-  for (const [file, f] of Object.entries(r.files)) {
-    const rel = relative(ROOT, join(ROOT, file)).replaceAll('\\', '/');
+  let testRuns = 0;
+  let statics = 0;
+  for (const [rel, f] of files) {
     const folder = folderOf(rel);
     if (!perFolder.has(folder)) perFolder.set(folder, emptyTally());
     const ft = emptyTally();
@@ -128,15 +144,16 @@ function summarise(): void {
       add(total, m.status);
       add(perFolder.get(folder)!, m.status);
       add(ft, m.status);
+      testRuns += m.testsCompleted ?? 0;
+      if (m.static) statics++;
       if (m.status === 'Survived' || m.status === 'NoCoverage') open.push({ file: rel, m, orig: original(f.source, m) });
     }
     perFile.set(rel, ft);
   }
-  const tests = r.testFiles ? Object.values(r.testFiles).reduce((n, t) => n + t.tests.length, 0) : 0;
   const head = `${'where'.padEnd(34)} ${'score'.padStart(7)} ${'killed'.padStart(6)} ${'timeout'.padStart(7)} ${'survived'.padStart(8)} ${'no cov'.padStart(6)} ${'errors'.padStart(6)}`;
   const row = (name: string, t: Tally): string =>
     `${name.padEnd(34)} ${score(t)} ${String(t.killed).padStart(6)} ${String(t.timeout).padStart(7)} ${String(t.survived).padStart(8)} ${String(t.noCoverage).padStart(6)} ${String(t.other).padStart(6)}`;
-  console.log(`\nmutation summary (${relative(ROOT, REPORT)}; ${tests} tests in the profile)`);
+  console.log(`\nmutation summary (${reports.map((f) => relative(ROOT, f)).join(', ')}; ${tests} tests in the profile)`);
   console.log(head);
   for (const f of [...FOLDERS, ...[...perFolder.keys()].filter((k) => !FOLDERS.includes(k)).sort()]) {
     const t = perFolder.get(f);
@@ -152,21 +169,58 @@ function summarise(): void {
     const tag = m.status === 'NoCoverage' ? 'no-coverage' : 'survived';
     console.log(`  ${where}  ${tag}  ${m.mutatorName}  ${orig} → ${oneLine(m.replacement ?? '')}`);
   }
-  console.log(`\nmutation score: ${score(total).trim()} (${total.killed + total.timeout} detected of ${total.killed + total.timeout + total.survived + total.noCoverage})`);
+  const mutants = total.killed + total.timeout + total.survived + total.noCoverage + total.other;
+  console.log(
+    `\nrun counts: ${mutants} mutants (${statics} static: run against every test), ${testRuns} test runs against mutants` +
+      (mutants > 0 ? ` (${(testRuns / mutants).toFixed(1)} per mutant)` : ''),
+  );
+  if (elapsedMs !== null) console.log(`time: ${(elapsedMs / 60_000).toFixed(1)} min` + (mutants > 0 ? ` (${(elapsedMs / 1000 / mutants).toFixed(2)} s per mutant)` : ''));
+  console.log(`mutation score: ${score(total).trim()} (${total.killed + total.timeout} detected of ${total.killed + total.timeout + total.survived + total.noCoverage})`);
 }
 
 // ------------------------------------------------------------------ main
 
+/** `src/vmap-block` → the Stryker globs for its files (re-exporting index.ts files excluded) */
+function mutateGlobs(paths: readonly string[]): string {
+  const globs = paths.map((p) => {
+    const clean = p.replace(/\/+$/, '');
+    const abs = join(ROOT, clean);
+    return existsSync(abs) && statSync(abs).isDirectory() ? `${clean}/**/*.ts` : clean;
+  });
+  return [...globs, '!src/**/index.ts'].join(',');
+}
+
 const args = process.argv.slice(2);
 const reportOnly = args.includes('--report-only');
+const paths = args.filter((a) => /^(\.\/)?src(\/|$)/.test(a)).map((a) => a.replace(/^\.\//, ''));
+const rest = args.filter((a) => a !== '--report-only' && !paths.includes(a) && !paths.includes(a.replace(/^\.\//, '')));
 printProfile();
 let status = 0;
-if (!reportOnly) {
+let elapsed: number | null = null;
+let reports = [REPORT];
+if (reportOnly) {
+  const named = rest.filter((a) => a.endsWith('.json'));
+  if (named.length > 0) reports = named.map((f) => join(process.cwd(), f));
+} else {
+  const slug = paths.length === 0 ? null : paths.map((p) => p.replace(/^src\/?/, '').replace(/\.ts$/, '').replaceAll('/', '-') || 'src').join('+');
+  const extra = [...rest];
+  if (paths.length > 0) {
+    extra.push('--mutate', mutateGlobs(paths));
+    // each subset keeps its own incremental file: one subset's run does not discard another's
+    if (!rest.includes('--incrementalFile')) extra.push('--incrementalFile', `reports/mutation/stryker-incremental-${slug}.json`);
+  }
+  console.log(`stryker run stryker.config.mjs ${extra.join(' ')}\n`);
   const t0 = Date.now();
   const bin = join(ROOT, 'node_modules', '.bin', 'stryker');
-  const res = spawnSync(bin, ['run', 'stryker.config.mjs', ...args], { cwd: ROOT, stdio: 'inherit' });
+  const res = spawnSync(bin, ['run', 'stryker.config.mjs', ...extra], { cwd: ROOT, stdio: 'inherit' });
   status = res.status ?? 1;
-  console.log(`\nstryker finished in ${((Date.now() - t0) / 60_000).toFixed(1)} min (exit ${status})`);
+  elapsed = Date.now() - t0;
+  console.log(`\nstryker finished in ${(elapsed / 60_000).toFixed(1)} min (exit ${status})`);
+  if (slug && status === 0 && existsSync(REPORT)) {
+    const copy = join(REPORT_DIR, `${slug}.json`);
+    copyFileSync(REPORT, copy);
+    console.log(`report kept as ${relative(ROOT, copy)}`);
+  }
 }
-summarise();
+if (reportOnly || status === 0) summarise(reports, elapsed);
 if (status !== 0) process.exitCode = status;
