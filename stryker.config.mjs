@@ -20,12 +20,15 @@ export default {
   // 1 while other work shares the 2 cores; on an idle 2-core machine use `-- --concurrency 2`
   concurrency: 1,
   // a mutant that makes a walk or a search loop spin is caught by Stryker's hit limit (100x its
-  // dry-run hits) or by this timeout: 1.5x the covering tests' measured time plus 10 s (plus the
-  // measured per-run overhead). Each timeout also restarts the worker, so the constant is a cost
-  // per spinning mutant (~100 of them in src/); 10 s still leaves room for the first run after a
-  // restart (cold module transforms, ~1-2 s here) — session 1 saw false timeouts in cascade at
-  // 5 s with one vitest import per test file (before isolate: false)
-  timeoutFactor: 1.5,
+  // dry-run hits) or, when the spinning loop holds no mutant switch, by this timeout: the
+  // covering tests' dry-run time plus 10 s (plus the measured per-run overhead). The dry run
+  // counts coverage on every instrumented statement, so its times are 1.5-3x a mutant run's:
+  // factor 1 still leaves that margin. Each such timeout costs its full wait plus a worker
+  // restart (a mutant in boot code waits for the whole profile's dry-run time), so factor 1.5
+  // cost ~1 min per spinning boot-code mutant. 10 s covers the first run after a restart (cold
+  // module transforms, ~1-2 s here); session 1 saw false timeouts in cascade at 5 s, back when
+  // every test file imported src/ and the harness anew (before isolate: false)
+  timeoutFactor: 1.0,
   timeoutMS: 10_000,
   dryRunTimeoutMinutes: 15,
   reporters: ['clear-text', 'progress', 'json'],
