@@ -35,7 +35,7 @@ const withVmemmap = [...CONFIGS, ...EXTRA_CONFIGS].filter((c) => PRESETS[c.prese
 /**
  * Refinement traces: every configuration, one fixed seed per property, short traces. The
  * numbers are the smallest that kill what longer runs kill on src/ (measured per directory,
- * properties/mutation/EQUIVALENT.md); a trace costs ~10–100 ms, a mutant runs only its own.
+ * properties/mutation/equivalent/); a trace costs ~10–100 ms, a mutant runs only its own.
  */
 export const TRACE_PROFILE: readonly TraceProfile[] = [
   { property: 'pagetable-refines-model', subsystem: 'pagetable', seed: 20241117, traces: 4, ops: 60, configs: CONFIGS },
