@@ -1,14 +1,19 @@
 // bench: the harness's own speed (checking.md §9: "traces and operations checked per second by
-// the harness itself"), per configuration and subsystem. For each cell, the same generated
-// traces run three times through properties/harness/runner.ts `runTrace` — the very function
-// every property calls, so the loop, the `before` snapshots, checkFinal with the sides, labels
-// and handle resolution are exactly what `npm test` pays:
+// the harness itself"), per configuration and subsystem. The generated traces of every cell run
+// through properties/harness/runner.ts `runTrace` — the very function every property calls, so
+// the loop, the `before` snapshots, checkFinal with the sides, labels and handle resolution are
+// exactly what `npm test` pays:
 //   1. recorded (not timed): both sides run behind bench/tape.ts recorders;
 //   2. end-to-end (timed): both sides run, nothing recorded;
 //   3. harness only (timed): both sides replayed from the recording — results, states (the
 //      same objects, so the harness's identity short-cuts behave as in 2), is_vmalloc_addr
 //      answers and selfCheck lines cost an array read. Left: the comparisons, every invariant,
 //      the is_vmalloc_addr probes, the handle table, the labels.
+// Steady state, as `npm test` and a hunt run (thousands of traces through the same code): one
+// untimed warm-up round over ALL cells first (so no cell pays for the JIT compiling code another
+// cell then uses), then `rounds` timed rounds over all cells; a cell's rate is its steps over
+// its CPU time summed over the timed rounds. Each round re-runs the same traces from scratch
+// (fresh sides, fresh handle tables; the replay reads the same recording).
 // The replay must end as the recording did (same outcome, same steps, every answer asked for);
 // otherwise measureHarness throws rather than report a figure for different work.
 // Rates are per CPU-second of this process (process.cpuUsage): the machine is shared.
@@ -27,7 +32,8 @@ export interface HarnessRow {
   readonly config: string;
   readonly subsystem: Subsystem;
   readonly traces: number;
-  /** checked steps (calls executed; ops whose reference did not resolve are not counted) */
+  /** checked steps over the timed rounds (calls executed; ops whose reference did not resolve
+   *  are not counted): the cell's steps × rounds */
   readonly ops: number;
   /** the commuting square re-checked on recorded results and states: the harness alone */
   readonly harnessOpsPerCpuSec: number;
@@ -52,6 +58,8 @@ export interface HarnessOptions {
   readonly seed?: number;
   /** the implementation pair (default: the first of properties/implementations.ts) */
   readonly pair?: Pair;
+  /** timed rounds over all cells after the warm-up round (default 2) */
+  readonly rounds?: number;
   /** called after each measured cell (progress) */
   readonly onRow?: (row: HarnessRow) => void;
 }
@@ -62,11 +70,23 @@ function outcomeText(o: TraceOutcome): string {
   return o.ok ? `ok after ${o.stats.steps} steps` : `${o.failure.message} (after ${o.stats.steps} steps)`;
 }
 
-function measureCell(pair: Pair, config: MachineConfig, subsystem: Subsystem, nTraces: number, ops: number, seed: number): HarnessRow {
+interface Cell {
+  readonly config: MachineConfig;
+  readonly subsystem: Subsystem;
+  readonly traces: readonly Op[][];
+  readonly tapes: readonly { readonly model: Tape; readonly impl: Tape }[];
+  readonly recorded: readonly TraceOutcome[];
+  /** checked steps of one pass over the traces */
+  readonly steps: number;
+  readonly failures: readonly string[];
+  endToEndCpuMs: number;
+  harnessCpuMs: number;
+  cpuMs: number;
+}
+
+function recordCell(pair: Pair, config: MachineConfig, subsystem: Subsystem, nTraces: number, ops: number, seed: number): Cell {
   const c0 = cpuMs();
   const traces: Op[][] = fc.sample(traceArb(config, subsystem, { ops }), { seed, numRuns: nTraces });
-
-  // 1. the recording
   const tapes: { model: Tape; impl: Tape }[] = [];
   const recorded: TraceOutcome[] = [];
   for (const trace of traces) {
@@ -74,68 +94,81 @@ function measureCell(pair: Pair, config: MachineConfig, subsystem: Subsystem, nT
     tapes.push(t);
     recorded.push(runTrace(recordingPair(pair, t), config, trace));
   }
+  const steps = recorded.reduce((n, o) => n + o.stats.steps, 0);
+  const failures = recorded.flatMap((o) => (o.ok ? [] : [o.failure.message]));
+  return { config, subsystem, traces, tapes, recorded, steps, failures, endToEndCpuMs: 0, harnessCpuMs: 0, cpuMs: cpuMs() - c0 };
+}
 
-  // 2. end to end
-  collectGarbage();
+/** One end-to-end pass over the cell's traces; returns its CPU ms. */
+function endToEnd(pair: Pair, cell: Cell): number {
   const e0 = cpuMs();
   let steps = 0;
-  const failures: string[] = [];
-  for (const trace of traces) {
-    const o = runTrace(pair, config, trace);
-    steps += o.stats.steps;
-    if (!o.ok) failures.push(o.failure.message);
-  }
-  const endToEndCpuMs = cpuMs() - e0;
+  for (const trace of cell.traces) steps += runTrace(pair, cell.config, trace).stats.steps;
+  const ms = cpuMs() - e0;
+  if (steps !== cell.steps) throw new Error(`bench/harness-speed: ${cell.config.name}/${cell.subsystem}: ${cell.steps} steps recorded, ${steps} end to end`);
+  return ms;
+}
 
-  // 3. harness only
-  const players = tapes.map((t) => playingPair(pair.name, t));
-  collectGarbage();
+/** One harness-only pass (replayed sides) over the cell's traces; returns its CPU ms. */
+function harnessOnly(pair: Pair, cell: Cell): number {
+  const players = cell.tapes.map((t) => playingPair(pair.name, t));
   const h0 = cpuMs();
   const replayed: TraceOutcome[] = [];
-  for (let i = 0; i < traces.length; i++) replayed.push(runTrace(players[i]!.pair, config, traces[i]!));
-  const harnessCpuMs = cpuMs() - h0;
-
-  let replayedSteps = 0;
-  for (let i = 0; i < traces.length; i++) {
+  for (let i = 0; i < cell.traces.length; i++) replayed.push(runTrace(players[i]!.pair, cell.config, cell.traces[i]!));
+  const ms = cpuMs() - h0;
+  for (let i = 0; i < cell.traces.length; i++) {
     const r = replayed[i]!;
-    const o = recorded[i]!;
-    replayedSteps += r.stats.steps;
+    const o = cell.recorded[i]!;
     const why = outcomeText(r) !== outcomeText(o) ? `recorded: ${outcomeText(o)}; replayed: ${outcomeText(r)}` : players[i]!.rest();
-    if (why) throw new Error(`bench/harness-speed: ${config.name}/${subsystem} trace ${i + 1}: the replay is not the recorded run — ${why}`);
+    if (why) throw new Error(`bench/harness-speed: ${cell.config.name}/${cell.subsystem} trace ${i + 1}: the replay is not the recorded run — ${why}`);
   }
-  if (replayedSteps !== steps) throw new Error(`bench/harness-speed: ${config.name}/${subsystem}: ${steps} steps end to end, ${replayedSteps} replayed`);
-
-  return {
-    config: config.name,
-    subsystem,
-    traces: traces.length,
-    ops: steps,
-    harnessOpsPerCpuSec: rate(steps, harnessCpuMs),
-    endToEndOpsPerCpuSec: rate(steps, endToEndCpuMs),
-    harnessCpuMs,
-    endToEndCpuMs,
-    cpuMs: cpuMs() - c0,
-    failures,
-  };
+  return ms;
 }
 
 /**
- * Harness speed for every configuration × subsystem, in that order. One round on the first
- * configuration (two traces per subsystem) warms the JIT up first and is not reported.
+ * Harness speed for every configuration × subsystem, in that order: all cells recorded, one
+ * untimed warm-up round over all cells, then `rounds` timed rounds (see the file comment).
  */
 export function measureHarness(opts: HarnessOptions): HarnessRow[] {
   const pair = opts.pair ?? IMPLEMENTATIONS[0];
   if (!pair) throw new Error('bench/harness-speed: no implementation pair');
   const seed = opts.seed ?? 1;
-  const first = opts.configs[0];
-  if (first) for (const s of opts.subsystems) measureCell(pair, first, s, Math.min(2, opts.traces), opts.ops, seed);
-  const rows: HarnessRow[] = [];
-  for (const config of opts.configs) {
-    for (const s of opts.subsystems) {
-      const row = measureCell(pair, config, s, opts.traces, opts.ops, seed);
-      rows.push(row);
-      opts.onRow?.(row);
+  const rounds = opts.rounds ?? 2;
+  const cells: Cell[] = [];
+  for (const config of opts.configs) for (const s of opts.subsystems) cells.push(recordCell(pair, config, s, opts.traces, opts.ops, seed));
+  for (const cell of cells) {
+    const c0 = cpuMs();
+    endToEnd(pair, cell);
+    harnessOnly(pair, cell);
+    cell.cpuMs += cpuMs() - c0;
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const cell of cells) {
+      collectGarbage();
+      const c0 = cpuMs();
+      cell.endToEndCpuMs += endToEnd(pair, cell);
+      collectGarbage();
+      cell.harnessCpuMs += harnessOnly(pair, cell);
+      cell.cpuMs += cpuMs() - c0;
     }
+  }
+  const rows: HarnessRow[] = [];
+  for (const cell of cells) {
+    const ops = cell.steps * rounds;
+    const row: HarnessRow = {
+      config: cell.config.name,
+      subsystem: cell.subsystem,
+      traces: cell.traces.length,
+      ops,
+      harnessOpsPerCpuSec: rate(ops, cell.harnessCpuMs),
+      endToEndOpsPerCpuSec: rate(ops, cell.endToEndCpuMs),
+      harnessCpuMs: cell.harnessCpuMs,
+      endToEndCpuMs: cell.endToEndCpuMs,
+      cpuMs: cell.cpuMs,
+      failures: cell.failures,
+    };
+    rows.push(row);
+    opts.onRow?.(row);
   }
   return rows;
 }

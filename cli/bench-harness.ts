@@ -1,7 +1,7 @@
 // `npm run bench:harness` — how many ops per second the harness itself checks (checking.md §9),
 // per configuration and subsystem: a thin command over bench/harness-speed.ts `measureHarness`
 // (which says how: record, run end to end, replay). Nothing runs on import.
-//   npm run bench:harness -- [--config NAME] [--subsystem pagetable|vmap|vmemmap|all] [--traces N] [--ops N] [--seed N]
+//   npm run bench:harness -- [--config NAME] [--subsystem pagetable|vmap|vmemmap|all] [--traces N] [--ops N] [--seed N] [--rounds N]
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,10 +13,10 @@ import { SUBSYSTEMS } from '../properties/gen/index.js';
 import { IMPLEMENTATIONS } from '../properties/implementations.js';
 import { parseArgs, usageError } from './args.js';
 
-const USAGE = 'usage: npm run bench:harness -- [--config NAME] [--subsystem pagetable|vmap|vmemmap|all] [--traces N] [--ops N] [--seed N]';
+const USAGE = 'usage: npm run bench:harness -- [--config NAME] [--subsystem pagetable|vmap|vmemmap|all] [--traces N] [--ops N] [--seed N] [--rounds N]';
 
 export function main(argv: readonly string[]): void {
-  const args = parseArgs(argv, { config: 'string', subsystem: 'string', traces: 'int', ops: 'int', seed: 'int', help: 'flag' }, USAGE);
+  const args = parseArgs(argv, { config: 'string', subsystem: 'string', traces: 'int', ops: 'int', seed: 'int', rounds: 'int', help: 'flag' }, USAGE);
   if (args._.length > 0) usageError(USAGE, `unexpected argument ${args._[0]}`);
   const sub = String(args['subsystem'] ?? 'pagetable');
   if (sub !== 'all' && !(SUBSYSTEMS as readonly string[]).includes(sub)) usageError(USAGE, `--subsystem ${sub}: unknown subsystem`);
@@ -25,11 +25,13 @@ export function main(argv: readonly string[]): void {
   const traces = Number(args['traces'] ?? 20);
   const ops = Number(args['ops'] ?? 300);
   const seed = Number(args['seed'] ?? 1);
+  const rounds = Number(args['rounds'] ?? 2);
+  if (rounds < 1) usageError(USAGE, '--rounds must be at least 1');
   if (traces < 1) usageError(USAGE, '--traces must be at least 1');
 
-  console.log(`harness throughput: ${subsystems.join(', ')} traces (${traces} × ≤${ops} ops per configuration and subsystem, seed ${seed}), pair ${IMPLEMENTATIONS[0]?.name}, node ${process.version}`);
+  console.log(`harness throughput: ${subsystems.join(', ')} traces (${traces} × ≤${ops} ops per configuration and subsystem, seed ${seed}; one warm-up round, ${rounds} timed), pair ${IMPLEMENTATIONS[0]?.name}, node ${process.version}`);
   console.log(`load average at start ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ops per CPU-second of this process (one core)`);
-  const rows = measureHarness({ configs, subsystems, traces, ops, seed, onRow: (r) => console.error(`  ${r.config} / ${r.subsystem}: ${r.ops} steps`) });
+  const rows = measureHarness({ configs, subsystems, traces, ops, seed, rounds, onRow: (r) => console.error(`  ${r.config} / ${r.subsystem}: ${r.ops} steps`) });
   console.log(
     table(
       ['configuration', 'subsystem', 'steps', 'harness-only ops/s', 'end-to-end ops/s', 'harness share'],

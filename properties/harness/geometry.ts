@@ -169,3 +169,19 @@ export function hex(a: Addr, w = 64): string {
   const digits = Math.ceil(w / 4);
   return '0x' + a.toString(16).padStart(digits, '0');
 }
+
+const hexers = new Map<number, (a: Addr) => string>();
+
+/**
+ * `hex` with the width bound, one function per width, made once: the invariants run every step
+ * and only format on a violation, and a closure literal made per call costs a name definition
+ * per call under tsx (esbuild keepNames), measurable in the harness's own speed.
+ */
+export function hexAt(w: number): (a: Addr) => string {
+  let f = hexers.get(w);
+  if (!f) {
+    f = (a) => hex(a, w);
+    hexers.set(w, f);
+  }
+  return f;
+}

@@ -31,6 +31,11 @@ function eqBlock(x: BlockRec, y: BlockRec): boolean {
   );
 }
 
+/** unchanged on both sides since the verified pair: equal without a walk */
+function kept<T>(x: T, y: T, px: T | undefined, py: T | undefined): boolean {
+  return px !== undefined && x === px && y === py;
+}
+
 /**
  * Equality of two abstract states on every field of api/state.ts (optionally ignoring `step`).
  * `verified`: a pair of states already found equal (the previous step's); a part both sides
@@ -55,8 +60,6 @@ export function stateEqual(a: AbstractState, b: AbstractState, ignoreStep = fals
   if (a.vmap.lazyNr !== b.vmap.lazyNr) return false;
   const va = verified?.a;
   const vb = verified?.b;
-  // unchanged on both sides since the verified pair: equal without a walk
-  const kept = <T>(x: T, y: T, px: T | undefined, py: T | undefined): boolean => px !== undefined && x === px && y === py;
   if (!kept(a.owners, b.owners, va?.owners, vb?.owners) && !eqRuns(a.owners, b.owners, (x, y) => x.pfn === y.pfn && x.count === y.count && x.owner === y.owner)) return false;
   if (!kept(a.leaves, b.leaves, va?.leaves, vb?.leaves) && !eqRuns(a.leaves, b.leaves, (x, y) => x.va === y.va && x.pages === y.pages && x.pfn === y.pfn && x.level === y.level)) return false;
   if (!kept(a.tables, b.tables, va?.tables, vb?.tables) && !eqRuns(a.tables, b.tables, (x, y) => x.level === y.level && x.va === y.va && x.pfn === y.pfn)) return false;

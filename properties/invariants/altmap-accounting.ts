@@ -7,7 +7,7 @@
 // overlap; and no device went away with its altmap not back to alloc == 0 (the kernel's
 // "failed to free all reserved pages").
 import type { AbstractState } from '../../api/index.js';
-import { hex } from '../harness/geometry.js';
+import { hexAt } from '../harness/geometry.js';
 import type { InvariantCtx } from './context.js';
 import { h, ownersIn } from './lookup.js';
 import { vmemmapGeo, vmemmapUnits } from './vmemmap-backed.js';
@@ -23,7 +23,7 @@ function lowestSetBit(n: number): number {
 export function altmapAccounting(s: AbstractState, ctx: InvariantCtx): string | null {
   const v = vmemmapGeo(ctx);
   if (!v || !s.vmemmap) return null;
-  const A = (a: bigint): string => hex(a, ctx.geo.w);
+  const A = hexAt(ctx.geo.w);
   const leak = s.warnings.find((w) => w.kind === ALTMAP_LEAK);
   if (leak) return `a device at ${A(leak.addr)} was removed with its altmap not back to alloc == 0 (step ${leak.step})`;
   const units = vmemmapUnits(s, ctx, v);

@@ -4,7 +4,7 @@
 // VMAP_BLOCK_SIZE, aligned to it, in the main range; its sub-allocations lie inside it, below
 // the bump pointer, without overlapping; a small vm_map_ram mapping starts a sub-allocation.
 import type { AbstractState, AreaRec, BlockRec } from '../../api/index.js';
-import { hex } from '../harness/geometry.js';
+import { hex, hexAt } from '../harness/geometry.js';
 import type { InvariantCtx } from './context.js';
 
 const VMAP_KINDS: ReadonlySet<string> = new Set(['vmalloc', 'vmap', 'ioremap', 'vm_area', 'vm_map_ram']);
@@ -48,7 +48,7 @@ function inVmallocSpace(g: InvariantCtx['geo'], start: bigint, end: bigint): boo
 
 export function areasDisjoint(s: AbstractState, ctx: InvariantCtx): string | null {
   const g = ctx.geo;
-  const A = (a: bigint): string => hex(a, g.w);
+  const A = hexAt(g.w);
   const ps = g.pageSize;
   const areas = s.vmap.areas;
   for (let i = 0; i < areas.length; i++) {

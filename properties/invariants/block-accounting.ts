@@ -5,30 +5,28 @@
 // with the blocks: a block is on its own CPU's free list exactly when it still has never-used
 // pages (free > 0; a block leaves the list when free reaches 0 and never returns), once.
 import type { AbstractState } from '../../api/index.js';
-import { hex } from '../harness/geometry.js';
+import { hexAt } from '../harness/geometry.js';
 import type { InvariantCtx } from './context.js';
 
 export function blockAccounting(s: AbstractState, ctx: InvariantCtx): string | null {
   const bits = ctx.geo.vmapBbmapBits;
-  const A = (a: bigint): string => hex(a, ctx.geo.w);
+  const A = hexAt(ctx.geo.w);
   for (const b of s.blocks.blocks) {
-    // the message is built only on a violation (hex formatting is the costly part)
-    const what = (): string => `block ${A(b.start)} (cpu ${b.cpu})`;
     const live = b.subs.reduce((n, x) => n + 2 ** x.order, 0);
-    if (b.free < 0 || b.dirty < 0) return `${what()}: free = ${b.free}, dirty = ${b.dirty}`;
+    if (b.free < 0 || b.dirty < 0) return `block ${A(b.start)} (cpu ${b.cpu}): free = ${b.free}, dirty = ${b.dirty}`;
     if (b.free + live + b.dirty !== bits) {
-      return `${what()}: free ${b.free} + live ${live} + dirty ${b.dirty} = ${b.free + live + b.dirty}, VMAP_BBMAP_BITS = ${bits}`;
+      return `block ${A(b.start)} (cpu ${b.cpu}): free ${b.free} + live ${live} + dirty ${b.dirty} = ${b.free + live + b.dirty}, VMAP_BBMAP_BITS = ${bits}`;
     }
     const empty = b.dirtyMin === bits && b.dirtyMax === 0;
     if (!empty && !(0 <= b.dirtyMin && b.dirtyMin < b.dirtyMax && b.dirtyMax <= bits)) {
-      return `${what()}: dirty range [${b.dirtyMin}, ${b.dirtyMax}) is neither empty nor inside the block`;
+      return `block ${A(b.start)} (cpu ${b.cpu}): dirty range [${b.dirtyMin}, ${b.dirtyMax}) is neither empty nor inside the block`;
     }
-    if (b.dirty === bits) return `${what()} is fully dirty but was not released`;
-    if (b.onFreeList !== b.free > 0) return `${what()}: free = ${b.free} but on the free list = ${b.onFreeList}`;
+    if (b.dirty === bits) return `block ${A(b.start)} (cpu ${b.cpu}) is fully dirty but was not released`;
+    if (b.onFreeList !== b.free > 0) return `block ${A(b.start)} (cpu ${b.cpu}): free = ${b.free} but on the free list = ${b.onFreeList}`;
     const listed = s.blocks.freeLists.flatMap((l) => l.starts.filter((x) => x === b.start).map(() => l.cpu));
     const want = b.onFreeList ? [b.cpu] : [];
     if (listed.join() !== want.join()) {
-      return `${what()}: listed on the free lists of cpus [${listed.join(', ')}], expected [${want.join(', ')}]`;
+      return `block ${A(b.start)} (cpu ${b.cpu}): listed on the free lists of cpus [${listed.join(', ')}], expected [${want.join(', ')}]`;
     }
   }
   for (const l of s.blocks.freeLists) {

@@ -50,6 +50,39 @@ function draws(seed: number, n: number, bound: Addr): Addr[] {
   return out;
 }
 
+/** the area edges start0, end0, start1, ... — non-decreasing for sorted, disjoint areas */
+function edgesOf(areas: AbstractState['vmap']['areas']): Addr[] {
+  const out: Addr[] = [];
+  for (const a of areas) out.push(a.start, a.end);
+  return out;
+}
+
+function nonDecreasing(xs: readonly Addr[]): boolean {
+  for (let i = 1; i < xs.length; i++) if (xs[i - 1]! > xs[i]!) return false;
+  return true;
+}
+
+/**
+ * Push onto `out` every edge of `now` that is no edge of `was` (a set difference). Both edge
+ * lists are non-decreasing whenever the areas are sorted and disjoint, as they are in a sound
+ * state: then one merge walk, no hashing of bigints. Otherwise (a broken state, which
+ * areas-disjoint reports) the plain set difference.
+ */
+function newEdges(was: AbstractState['vmap']['areas'], now: AbstractState['vmap']['areas'], out: Addr[]): void {
+  const a = edgesOf(was);
+  const b = edgesOf(now);
+  if (!nonDecreasing(a) || !nonDecreasing(b)) {
+    const old = new Set(a);
+    for (const e of b) if (!old.has(e)) out.push(e);
+    return;
+  }
+  let i = 0;
+  for (const e of b) {
+    while (i < a.length && a[i]! < e) i++;
+    if (i >= a.length || a[i] !== e) out.push(e);
+  }
+}
+
 /** The probe addresses for one step, ascending, inside [0, 2^W). */
 export function vmallocAddrProbes(state: AbstractState, ctx: InvariantCtx, step: number, before: AbstractState | null = null): Addr[] {
   const g = ctx.geo;
@@ -63,9 +96,8 @@ export function vmallocAddrProbes(state: AbstractState, ctx: InvariantCtx, step:
   }
   // incremental (`before` given): only the edges of areas the step created or moved — the others
   // were probed at an earlier step; the harness passes no `before` every FULL_EVERY steps
-  const old = before === null ? null : new Set<Addr>();
-  if (old !== null && before !== null && before.vmap.areas !== state.vmap.areas) for (const a of before.vmap.areas) old.add(a.start).add(a.end);
-  if (old === null || before?.vmap.areas !== state.vmap.areas) for (const a of state.vmap.areas) edges.push(...[a.start, a.end].filter((e) => !old?.has(e)));
+  if (before === null) for (const a of state.vmap.areas) edges.push(a.start, a.end);
+  else if (before.vmap.areas !== state.vmap.areas) newEdges(before.vmap.areas, state.vmap.areas, edges);
   const probes = new Set<Addr>();
   for (const e of edges) for (const d of [-1n, 0n, 1n]) if (e + d >= 0n && e + d < top) probes.add(e + d);
   const seed = fnv1a(`${ctx.config.name}:${step}`);

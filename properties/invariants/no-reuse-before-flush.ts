@@ -45,19 +45,18 @@ export function noReuseBeforeFlush(s: AbstractState, ctx: InvariantCtx): string 
         // map va linearly (slope 1 page per page), so one point per leaf segment decides it
         const a = t.va > m.va ? t.va : m.va;
         const b = tEnd < mEnd ? tEnd : mEnd;
-        const tlbPfn = (va: bigint): number => t.pfn + Number((va - t.va) / ps);
         let at = a;
         for (const l of leavesIn(s.leaves, a, b, ps)) {
           if (l.va > at) break; // a hole before this leaf: handled below
           const lEnd = l.va + BigInt(l.pages) * ps;
           const leafPfn = l.pfn + Number((at - l.va) / ps);
-          if (leafPfn !== tlbPfn(at)) {
-            return `cpu ${cpu.cpu} caches ${hex(at, g.w)} -> pfn ${h(tlbPfn(at))}, but the ${m.kind} mapping at ${hex(m.va, g.w)} maps it to pfn ${h(leafPfn)}`;
+          if (leafPfn !== t.pfn + Number((at - t.va) / ps)) {
+            return `cpu ${cpu.cpu} caches ${hex(at, g.w)} -> pfn ${h(t.pfn + Number((at - t.va) / ps))}, but the ${m.kind} mapping at ${hex(m.va, g.w)} maps it to pfn ${h(leafPfn)}`;
           }
           at = lEnd < b ? lEnd : b;
         }
         if (at < b) {
-          return `cpu ${cpu.cpu} caches ${hex(at, g.w)} -> pfn ${h(tlbPfn(at))} inside the ${m.kind} mapping at ${hex(m.va, g.w)}, where nothing is mapped (stale TLB entry)`;
+          return `cpu ${cpu.cpu} caches ${hex(at, g.w)} -> pfn ${h(t.pfn + Number((at - t.va) / ps))} inside the ${m.kind} mapping at ${hex(m.va, g.w)}, where nothing is mapped (stale TLB entry)`;
         }
       }
     }

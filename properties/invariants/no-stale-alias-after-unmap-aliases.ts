@@ -9,7 +9,7 @@
 //      (it would be released and purged).
 // Other steps: holds vacuously (stale TLB entries are legal between flushes).
 import type { AbstractState, Addr, LeafRun, MappingRec, Owner } from '../../api/index.js';
-import { hex } from '../harness/geometry.js';
+import { hexAt } from '../harness/geometry.js';
 import type { InvariantCtx } from './context.js';
 import { h, leafAt, leavesIn, ownersIn } from './lookup.js';
 
@@ -50,7 +50,7 @@ export function noStaleAliasAfterUnmapAliases(s: AbstractState, ctx: InvariantCt
   if (ctx.call?.call !== 'vm_unmap_aliases') return null;
   const g = ctx.geo;
   const ps = g.pageSize;
-  const A = (a: Addr): string => hex(a, g.w);
+  const A = hexAt(g.w);
   /** RAM pfn → the address mapping it in vmalloc space */
   const mappedAt = new Map<number, Addr>();
   for (const r of g.vmallocRanges) {

@@ -7,6 +7,11 @@ import { hex } from '../harness/geometry.js';
 import type { InvariantCtx } from './context.js';
 import { firstOwnerEndingAfter, h } from './lookup.js';
 
+/** the va at which leaf `l` maps `pfn` (for messages) */
+function leafVa(g: InvariantCtx['geo'], l: LeafRun, pfn: number): string {
+  return hex(l.va + BigInt(pfn - l.pfn) * g.pageSize, g.w);
+}
+
 export function ownership(s: AbstractState, ctx: InvariantCtx): string | null {
   const g = ctx.geo;
   const runs = s.owners;
@@ -49,20 +54,19 @@ export function ownership(s: AbstractState, ctx: InvariantCtx): string | null {
       return `pfn ${h(r.pfn)} outside RAM is owned '${r.owner}'`;
     }
   }
-  const leafVa = (l: LeafRun, pfn: number): string => hex(l.va + BigInt(pfn - l.pfn) * g.pageSize, g.w);
   for (const l of s.leaves) {
     let at = l.pfn;
     for (let i = firstOwnerEndingAfter(runs, l.pfn); i < runs.length; i++) {
       const r = runs[i] as OwnerRun;
       if (r.pfn >= l.pfn + l.pages) break;
-      if (r.pfn > at) return `the leaf at ${leafVa(l, at)} targets pfn ${h(at)}, which has no owner`;
+      if (r.pfn > at) return `the leaf at ${leafVa(g, l, at)} targets pfn ${h(at)}, which has no owner`;
       if (r.owner === 'free') {
         const pfn = Math.max(r.pfn, l.pfn);
-        return `the leaf at ${leafVa(l, pfn)} targets pfn ${h(pfn)}, which is free`;
+        return `the leaf at ${leafVa(g, l, pfn)} targets pfn ${h(pfn)}, which is free`;
       }
       at = r.pfn + r.count;
     }
-    if (at < l.pfn + l.pages) return `the leaf at ${leafVa(l, at)} targets pfn ${h(at)}, which has no owner`;
+    if (at < l.pfn + l.pages) return `the leaf at ${leafVa(g, l, at)} targets pfn ${h(at)}, which has no owner`;
   }
   return null;
 }

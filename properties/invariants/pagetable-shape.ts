@@ -43,18 +43,20 @@ function tablesFacts(tables: readonly TableRec[], g: InvariantCtx['geo']): Table
   return f;
 }
 
+/** a page number as the kernel hex address of its first byte (for messages) */
+function vpnHex(g: InvariantCtx['geo'], vpn: number): string {
+  return hex(BigInt(vpn) << BigInt(g.pageShift), g.w);
+}
+
 function computeTablesFacts(tables: readonly TableRec[], g: InvariantCtx['geo']): TablesFacts {
-  const shift = BigInt(g.pageShift);
-  const A = (vpn: number): string => hex(BigInt(vpn) << shift, g.w);
   const tv = tableView(tables, g);
   const spanPages = g.spanShift.map((x) => 2 ** (x - g.pageShift));
   const levelStart: number[] = new Array<number>(g.levels + 1).fill(tables.length);
   const byPfn = Uint32Array.from(tables.keys()).sort((a, b) => (tables[a] as TableRec).pfn - (tables[b] as TableRec).pfn);
-  const done = (err: string | null): TablesFacts => ({ levelStart, err, byPfn });
   for (let i = tables.length - 1; i >= 0; i--) {
     const t = tables[i] as TableRec;
     if (!Number.isInteger(t.level) || t.level < 1 || t.level >= g.levels) {
-      return done(`table at ${hex(t.va, g.w)} (pfn ${h(t.pfn)}) has level ${t.level}: non-root tables are levels 1..${g.levels - 1}`);
+      return { levelStart, byPfn, err: `table at ${hex(t.va, g.w)} (pfn ${h(t.pfn)}) has level ${t.level}: non-root tables are levels 1..${g.levels - 1}` };
     }
     for (let l = 0; l <= t.level; l++) levelStart[l] = i;
   }
@@ -62,34 +64,32 @@ function computeTablesFacts(tables: readonly TableRec[], g: InvariantCtx['geo'])
     const t = tables[i] as TableRec;
     const vpn = tv.vpn[i] as number;
     if (tv.exact[i] === 0 || vpn % (spanPages[t.level] ?? 1) !== 0) {
-      return done(`level-${t.level} table ${hex(t.va, g.w)} is not aligned to its span ${h(g.spanSize[t.level] ?? 1n)}`);
+      return { levelStart, byPfn, err: `level-${t.level} table ${hex(t.va, g.w)} is not aligned to its span ${h(g.spanSize[t.level] ?? 1n)}` };
     }
     const prev = i > 0 ? (tables[i - 1] as TableRec) : null;
     if (prev && (prev.level > t.level || (prev.level === t.level && (tv.vpn[i - 1] as number) >= vpn))) {
-      return done(`tables not sorted by (level, va) or (level ${t.level}, ${A(vpn)}) listed twice`);
+      return { levelStart, byPfn, err: `tables not sorted by (level, va) or (level ${t.level}, ${vpnHex(g, vpn)}) listed twice` };
     }
     if (t.level > 1) {
       const pspan = spanPages[t.level - 1] ?? 1;
       const pvpn = vpn - (vpn % pspan);
       if (!hasTable(tv, levelStart[t.level - 1] as number, levelStart[t.level] as number, pvpn)) {
-        return done(`level-${t.level} table ${A(vpn)} (pfn ${h(t.pfn)}) has no parent: no level-${t.level - 1} table at ${A(pvpn)}`);
+        return { levelStart, byPfn, err: `level-${t.level} table ${vpnHex(g, vpn)} (pfn ${h(t.pfn)}) has no parent: no level-${t.level - 1} table at ${vpnHex(g, pvpn)}` };
       }
     }
   }
   // each table page is referenced once: no pfn twice among the tables
   for (let k = 1; k < byPfn.length; k++) {
     const pfn = (tables[byPfn[k] as number] as TableRec).pfn;
-    if (pfn === (tables[byPfn[k - 1] as number] as TableRec).pfn) return done(`table page pfn ${h(pfn)} is referenced by more than one entry`);
+    if (pfn === (tables[byPfn[k - 1] as number] as TableRec).pfn) return { levelStart, byPfn, err: `table page pfn ${h(pfn)} is referenced by more than one entry` };
   }
-  return done(null);
+  return { levelStart, byPfn, err: null };
 }
 
 // The arithmetic is on page numbers (numeric.ts: exact doubles); addresses are formatted from
 // them only for a message.
 export function pagetableShape(s: AbstractState, ctx: InvariantCtx): string | null {
   const g = ctx.geo;
-  const shift = BigInt(g.pageShift);
-  const A = (vpn: number): string => hex(BigInt(vpn) << shift, g.w);
   const tables = s.tables;
   const facts = tablesFacts(tables, g);
   if (facts.err) return facts.err;
@@ -100,7 +100,6 @@ export function pagetableShape(s: AbstractState, ctx: InvariantCtx): string | nu
   // pages per table span / per leaf entry, by level
   const spanPages = g.spanShift.map((x) => 2 ** (x - g.pageShift));
   const entryPages = g.entryShift.map((x) => 2 ** (x - g.pageShift));
-  const has = (level: number, vpn: number): boolean => level === 0 || hasTable(tv, levelStart[level] as number, levelStart[level + 1] as number, vpn);
   // no table lies under a leaf of a higher level: for each huge leaf run, the tables of the
   // levels below it that start inside it (binary search per level)
   for (let i = 0; i < lv.n; i++) {
@@ -118,7 +117,7 @@ export function pagetableShape(s: AbstractState, ctx: InvariantCtx): string | nu
       }
       if (a < hi && (tv.vpn[a] as number) < (lv.end[i] as number)) {
         const t = tables[a] as TableRec;
-        return `level-${t.level} table ${A(tv.vpn[a] as number)} (pfn ${h(t.pfn)}) lies under a level-${r.level} leaf at ${hex(r.va, g.w)}`;
+        return `level-${t.level} table ${vpnHex(g, tv.vpn[a] as number)} (pfn ${h(t.pfn)}) lies under a level-${r.level} leaf at ${hex(r.va, g.w)}`;
       }
     }
   }
@@ -129,7 +128,7 @@ export function pagetableShape(s: AbstractState, ctx: InvariantCtx): string | nu
     while (k < s.owners.length && (s.owners[k] as OwnerRun).pfn + (s.owners[k] as OwnerRun).count <= t.pfn) k++;
     const own = s.owners[k];
     if (!own || own.pfn > t.pfn || own.owner !== 'pagetable') {
-      return `table page pfn ${h(t.pfn)} (level ${t.level}, ${A(tv.vpn[byPfn[j] as number] as number)}) is owned by '${own && own.pfn <= t.pfn ? own.owner : 'nobody'}', not 'pagetable'`;
+      return `table page pfn ${h(t.pfn)} (level ${t.level}, ${vpnHex(g, tv.vpn[byPfn[j] as number] as number)}) is owned by '${own && own.pfn <= t.pfn ? own.owner : 'nobody'}', not 'pagetable'`;
     }
   }
   let ptPages = 0;
@@ -149,15 +148,15 @@ export function pagetableShape(s: AbstractState, ctx: InvariantCtx): string | nu
     if (r.pages < 1 || lv.exact[i] === 0 || vpn % per !== 0 || r.pages % per !== 0 || r.pfn % per !== 0) {
       return `level-${r.level} leaf run ${hex(r.va, g.w)}+${r.pages} pages -> pfn ${h(r.pfn)} is not aligned to its leaf size ${h(g.entrySize[r.level] ?? 1n)}`;
     }
-    if (end > topVpn) return `leaf run ${A(vpn)}+${r.pages} pages runs past the top of the address space`;
-    if (lastEnd > vpn) return `leaf runs overlap or are unsorted at ${A(vpn)}`;
+    if (end > topVpn) return `leaf run ${vpnHex(g, vpn)}+${r.pages} pages runs past the top of the address space`;
+    if (lastEnd > vpn) return `leaf runs overlap or are unsorted at ${vpnHex(g, vpn)}`;
     lastEnd = end;
     if (r.level > 0) {
       // the leaf is an entry of a level-r.level table: one per table span it crosses
       const tspan = spanPages[r.level] ?? 1;
       for (let t = vpn - (vpn % tspan); t < end; t += tspan) {
-        if (!has(r.level, t)) {
-          return `level-${r.level} leaf at ${A(t < vpn ? vpn : t)} has no level-${r.level} table at ${A(t)} to live in`;
+        if (!(r.level === 0 || hasTable(tv, levelStart[r.level] as number, levelStart[r.level + 1] as number, t))) {
+          return `level-${r.level} leaf at ${vpnHex(g, t < vpn ? vpn : t)} has no level-${r.level} table at ${vpnHex(g, t)} to live in`;
         }
       }
     }
@@ -167,7 +166,7 @@ export function pagetableShape(s: AbstractState, ctx: InvariantCtx): string | nu
       if (o.pfn >= r.pfn + r.pages) break;
       if (o.owner === 'pagetable') {
         const pfn = Math.max(o.pfn, r.pfn);
-        return `table page pfn ${h(pfn)} is also the target of the leaf at ${A(vpn + pfn - r.pfn)}`;
+        return `table page pfn ${h(pfn)} is also the target of the leaf at ${vpnHex(g, vpn + pfn - r.pfn)}`;
       }
     }
   }

@@ -4,7 +4,7 @@
 // altmap's device (owned 'device'); no backing page backs two units; every RAM 'vmemmap' page
 // backs one (nothing leaked); page-table pages are never device pages.
 import type { AbstractState, Addr, AltmapRec, LeafRun, OwnerRun, Pfn } from '../../api/index.js';
-import { hex } from '../harness/geometry.js';
+import { hexAt } from '../harness/geometry.js';
 import type { InvariantCtx } from './context.js';
 import { firstOwnerEndingAfter, h, leafAt, ownersIn } from './lookup.js';
 
@@ -104,7 +104,7 @@ export function vmemmapBacked(s: AbstractState, ctx: InvariantCtx): string | nul
   const v = vmemmapGeo(ctx);
   if (!v || !s.vmemmap) return null;
   const g = ctx.geo;
-  const A = (a: Addr): string => hex(a, g.w);
+  const A = hexAt(g.w);
   const present = s.vmemmap.present;
   // present → mapped: every vmemmap page of a present run's memmap has a translation
   for (const r of present) {
@@ -125,6 +125,12 @@ export function vmemmapBacked(s: AbstractState, ctx: InvariantCtx): string | nul
     if (own && own.pfn <= t.pfn && own.owner === 'device') return `page-table page pfn ${h(t.pfn)} (level ${t.level}, ${A(t.va)}) is device memory`;
   }
   return null;
+}
+
+/** some whole unit [lo + k·u, lo + (k+1)·u) of a run whose memmap starts at lo fits in [g0, g1) */
+function fitsIn(lo: number, u: number, g0: number, g1: number): boolean {
+  const k = Math.max(0, Math.ceil((g0 - lo) / u));
+  return lo + (k + 1) * u <= g1;
 }
 
 /**
@@ -150,18 +156,14 @@ export function unitsFine(s: AbstractState, ctx: InvariantCtx, v: VmemmapGeo): b
     const lo = v.basePfn + Number(r.va - v.start) / 64;
     const hi = lo + (r.pages * pageBytes) / 64;
     const u = (per * pageBytes) / 64;
-    const fitsIn = (g0: number, g1: number): boolean => {
-      const k = Math.max(0, Math.ceil((g0 - lo) / u));
-      return lo + (k + 1) * u <= g1;
-    };
     let c = lo;
     for (const p of present) {
       if (p.pfn + p.count <= lo) continue;
       if (p.pfn >= hi) break;
-      if (p.pfn > c && fitsIn(c, p.pfn)) return false;
+      if (p.pfn > c && fitsIn(lo, u, c, p.pfn)) return false;
       c = Math.max(c, p.pfn + p.count);
     }
-    if (c < hi && fitsIn(c, hi)) return false;
+    if (c < hi && fitsIn(lo, u, c, hi)) return false;
     // no unit straddles an altmap's device edge
     for (const a of altmaps) {
       for (const b of [a.basePfn, a.endPfn + 1]) if (b > r.pfn && b < r.pfn + r.pages && (b - r.pfn) % per !== 0) return false;
@@ -195,7 +197,7 @@ export function unitsFine(s: AbstractState, ctx: InvariantCtx, v: VmemmapGeo): b
 /** The unit checks, unit by unit (the definition; unitsFine is its fast path). */
 export function unitsCheck(s: AbstractState, ctx: InvariantCtx, v: VmemmapGeo): string | null {
   const g = ctx.geo;
-  const A = (a: Addr): string => hex(a, g.w);
+  const A = hexAt(g.w);
   const present = s.vmemmap?.present ?? [];
   const units = vmemmapUnits(s, ctx, v);
   const pageBytes = Number(g.pageSize);

@@ -73,4 +73,21 @@ describe('is-vmalloc-addr-correct in the step harness', () => {
       expect(p).toContain(a);
     }
   });
+
+  it('an incremental step probes exactly the area edges (±1) that were no edge before, sorted or not', () => {
+    const s0 = createModel(E5).state();
+    const ctx = { config: E5, geo: geometryOf(E5), call: null, result: null };
+    const area = (start: bigint, end: bigint) => ({ start, end, lazy: false });
+    const withAreas = (areas: ReturnType<typeof area>[]) => ({ ...s0, vmap: { ...s0.vmap, areas } });
+    const before = withAreas([area(0xc8000000n, 0xc8002000n), area(0xc8004000n, 0xc8006000n)]);
+    // new: [0xc8002000, 0xc8004000) between them (both its edges were edges before) and one at
+    // 0xc8010000; the random probes of the step are the same in both calls, so compare the rest
+    const after = withAreas([area(0xc8000000n, 0xc8002000n), area(0xc8002000n, 0xc8004000n), area(0xc8004000n, 0xc8006000n), area(0xc8010000n, 0xc8012000n)]);
+    const random = new Set(vmallocAddrProbes(before, ctx, 9, before));
+    const fresh = vmallocAddrProbes(after, ctx, 9, before).filter((a) => !random.has(a));
+    expect(fresh).toEqual([0xc800ffffn, 0xc8010000n, 0xc8010001n, 0xc8011fffn, 0xc8012000n, 0xc8012001n]);
+    // an unsorted (broken) list still gets the set difference, not a merge walk's guess
+    const broken = withAreas([after.vmap.areas[3]!, ...after.vmap.areas.slice(0, 3)]);
+    expect(vmallocAddrProbes(broken, ctx, 9, before).filter((a) => !random.has(a))).toEqual(fresh);
+  });
 });
