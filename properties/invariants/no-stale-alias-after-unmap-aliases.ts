@@ -51,8 +51,8 @@ export function noStaleAliasAfterUnmapAliases(s: AbstractState, ctx: InvariantCt
   const g = ctx.geo;
   const ps = g.pageSize;
   const A = hexAt(g.w);
-  /** RAM pfn → the address mapping it in vmalloc space */
-  const mappedAt = new Map<number, Addr>();
+  /** RAM pfn runs mapped in vmalloc space, with the address of their first page */
+  const mapped: { pfn: number; n: number; va: Addr }[] = [];
   for (const r of g.vmallocRanges) {
     // 1. page-table entries
     for (const l of leavesIn(s.leaves, r.start, r.end, ps)) {
@@ -73,12 +73,7 @@ export function noStaleAliasAfterUnmapAliases(s: AbstractState, ctx: InvariantCt
           if (bad || covered !== n) {
             return `page-table entry ${A(at)} of the ${m.kind} mapping at ${A(m.va)} maps pfn ${h(pfn)}.., owned by ${bad?.owner ?? 'nobody'}, not ${want}`;
           }
-          for (let i = 0; i < n; i++) {
-            const other = mappedAt.get(pfn + i);
-            const va = at + BigInt(i) * ps;
-            if (other !== undefined) return `pfn ${h(pfn + i)} is mapped at both ${A(other)} and ${A(va)}`;
-            mappedAt.set(pfn + i, va);
-          }
+          mapped.push({ pfn, n, va: at });
         }
         at = segEnd;
       }
@@ -89,19 +84,30 @@ export function noStaleAliasAfterUnmapAliases(s: AbstractState, ctx: InvariantCt
         const tEnd = t.va + BigInt(t.pages) * ps;
         let at = t.va > r.start ? t.va : r.start;
         const stop = tEnd < r.end ? tEnd : r.end;
+        // segment by segment: inside one mapping and one leaf run, the TLB run and the leaf both
+        // map va linearly (one page per page), so they agree everywhere if they agree at `at`
         while (at < stop) {
           const cached = t.pfn + Number((at - t.va) / ps);
           const m = mappingAt(s.mappings, at, ps);
           if (!m) return `cpu ${cpu.cpu} caches ${A(at)} -> pfn ${h(cached)}, which no live mapping covers (stale alias)`;
           const leaf: LeafRun | null = leafAt(s.leaves, at, ps);
           const now = leaf ? leaf.pfn + Number((at - leaf.va) / ps) : null;
-          if (now !== cached) {
+          if (now !== cached || leaf === null) {
             return `cpu ${cpu.cpu} caches ${A(at)} -> pfn ${h(cached)}, but the ${m.kind} mapping at ${A(m.va)} maps ${now === null ? 'nothing' : `pfn ${h(now)}`} there`;
           }
-          at += ps;
+          const lEnd = leaf.va + BigInt(leaf.pages) * ps;
+          const mEnd = end(m, ps);
+          at = stop < mEnd ? (stop < lEnd ? stop : lEnd) : mEnd < lEnd ? mEnd : lEnd;
         }
       }
     }
+  }
+  // no RAM page is mapped at two addresses: the runs by pfn, each starting after the last ended
+  mapped.sort((x, y) => x.pfn - y.pfn || (x.va < y.va ? -1 : x.va > y.va ? 1 : 0));
+  let reach: { pfn: number; n: number; va: Addr } | null = null;
+  for (const q of mapped) {
+    if (reach && q.pfn < reach.pfn + reach.n) return `pfn ${h(q.pfn)} is mapped at both ${A(reach.va + BigInt(q.pfn - reach.pfn) * ps)} and ${A(q.va)}`;
+    if (!reach || q.pfn + q.n > reach.pfn + reach.n) reach = q;
   }
   // 3. a second call in a row would flush nothing
   const lazy = s.vmap.areas.find((a) => a.lazy);

@@ -69,6 +69,12 @@ describe('no-stale-alias-after-unmap-aliases', () => {
     expect(noStaleAliasAfterUnmapAliases({ ...s, tlb }, ctxAfter(ALIASES))).toMatch(/cpu 1 caches 0x820000 -> pfn 0x300, but the vmalloc mapping at 0x820000 maps pfn 0x132/);
   });
 
+  it('checks a multi-page TLB run past its first page: right at 0x820000, stale at the guard page 0x821000', () => {
+    const s = sound();
+    const tlb = s.tlb.map((t) => (t.cpu === 1 ? { ...t, runs: t.runs.map((r) => (r.va === 0x820000n ? { ...r, pages: 2 } : r)) } : t));
+    expect(noStaleAliasAfterUnmapAliases({ ...s, tlb }, ctxAfter(ALIASES))).toMatch(/cpu 1 caches 0x821000 -> pfn 0x133, which no live mapping covers/);
+  });
+
   it('reports a page-table entry outside every live mapping (the guard page)', () => {
     const s = sound();
     // leaves stay sorted by va: the boot memmap's leaves at 0xe04000 come after the guard page
