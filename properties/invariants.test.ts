@@ -222,6 +222,23 @@ describe('areas-disjoint', () => {
     const blocks = { ...sound.blocks, blocks: [{ ...sound.blocks.blocks[0]!, free: 29, subs: [{ offset: 2, order: 2 }] }] };
     expect(areasDisjoint(broken({ blocks }), ctx)).toMatch(/sub-allocation pages \[2, 6\) lie beyond the bump pointer 3/);
   });
+  it('reports a mapping running past the end of its area (its guard page outside it)', () => {
+    const mappings = sound.mappings.map((m) => (m.va === 0x800000n ? { ...m, pages: 4 } : m));
+    expect(areasDisjoint(broken({ mappings }), ctx)).toMatch(/live vmalloc mapping \[0x800000, 0x805000\) is not inside a busy area/);
+  });
+  it('checks a mapping listed out of va order against its own area too', () => {
+    // the vm_map_ram mapping listed first and moved into the lazy area's range
+    const [v, r, ...rest] = sound.mappings;
+    const mappings = [{ ...r!, va: 0x804000n, pages: 1 }, v!, ...rest];
+    expect(areasDisjoint(broken({ mappings }), ctx)).toMatch(/live vm_map_ram mapping \[0x804000, 0x805000\) is not inside a busy area/);
+    // listed after a later one, a mapping is still measured against its own area, not the later one's
+    expect(areasDisjoint(broken({ mappings: [r!, v!, ...rest] }), ctx)).toBeNull();
+    expect(areasDisjoint(broken({ mappings: [r!, { ...v!, pages: 7 }, ...rest] }), ctx)).toMatch(/live vmalloc mapping \[0x800000, 0x808000\) is not inside a busy area/);
+  });
+  it('reports overlapping sub-allocations listed out of offset order', () => {
+    const blocks = { ...sound.blocks, blocks: [{ ...sound.blocks.blocks[0]!, free: 24, subs: [{ offset: 4, order: 2 }, { offset: 2, order: 2 }] }] };
+    expect(areasDisjoint(broken({ blocks }), ctx)).toMatch(/sub-allocations at page 4 overlap/);
+  });
   it('reports a block that is not VMAP_BLOCK_SIZE aligned', () => {
     const blocks = { ...sound.blocks, blocks: [{ ...sound.blocks.blocks[0]!, start: 0x810000n }] };
     expect(areasDisjoint(broken({ blocks }), ctx)).toMatch(/block 0x810000 is not aligned to VMAP_BLOCK_SIZE/);

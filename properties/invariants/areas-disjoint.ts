@@ -33,6 +33,11 @@ function blockAt(blocks: readonly BlockRec[], va: bigint, size: bigint): BlockRe
   return b && va < b.start + size ? b : null;
 }
 
+function inOffsetOrder(subs: BlockRec['subs']): boolean {
+  for (let i = 1; i < subs.length; i++) if ((subs[i - 1] as BlockRec['subs'][number]).offset > (subs[i] as BlockRec['subs'][number]).offset) return false;
+  return true;
+}
+
 function areaText(a: AreaRec, w: number): string {
   return `${a.lazy ? 'lazy' : 'busy'} area [${hex(a.start, w)}, ${hex(a.end, w)})`;
 }
@@ -61,10 +66,17 @@ export function areasDisjoint(s: AbstractState, ctx: InvariantCtx): string | nul
       return `${areaText(a, g.w)} overlaps (or is listed after) [${A(next.start)}, ${A(next.end)})`;
     }
   }
+  // the areas are sorted and disjoint from here on; mappings come sorted by va, so the area at
+  // each one is found by walking forward (a mapping out of order restarts the walk)
+  let j = -1;
+  let lastVa = -1n;
   for (const m of s.mappings) {
     if (!VMAP_KINDS.has(m.kind)) continue;
+    if (m.va < lastVa) j = -1;
+    lastVa = m.va;
+    while (j + 1 < areas.length && (areas[j + 1] as AreaRec).start <= m.va) j++;
     const end = m.va + BigInt(m.pages + m.guard) * ps;
-    const a = areas[areaIndexAt(areas, m.va)];
+    const a = areas[j];
     if (!a || a.lazy || end > a.end) {
       return `the live ${m.kind} mapping [${A(m.va)}, ${A(end)}) is not inside a busy area`;
     }
@@ -77,7 +89,8 @@ export function areasDisjoint(s: AbstractState, ctx: InvariantCtx): string | nul
     const a = areas[areaIndexAt(areas, b.start)];
     if (!a || a.start !== b.start || a.end !== end || a.lazy) return `${blockText(b, g.w)} is not a busy area of exactly VMAP_BLOCK_SIZE`;
     const bump = bits - b.free;
-    const subs = [...b.subs].sort((x, y) => x.offset - y.offset);
+    // sub-allocations are made at the bump pointer, so they usually come in offset order
+    const subs = inOffsetOrder(b.subs) ? b.subs : [...b.subs].sort((x, y) => x.offset - y.offset);
     let prevEnd = 0;
     for (const sub of subs) {
       const subEnd = sub.offset + 2 ** sub.order;
