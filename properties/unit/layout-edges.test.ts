@@ -1,15 +1,17 @@
 // Unit tests: layout edges the generated layouts reach rarely (found by mutation testing,
 // issue 8): a bank whose image starts exactly at vmalloc_limit, no-map carve-outs listed in
-// any order, an arm32 configuration without RAM, is_vmalloc_addr above the 32-bit space, the
-// bitmap's refusal of ranges it cannot represent, and vmallocRanges. Both sides where both
-// have the function (src/layout, model/layout); expectations by hand from layout.md §2-§3.
+// any order, meeting a bank edge or empty, an arm32 configuration without RAM,
+// is_vmalloc_addr above the 32-bit space, the bitmap's refusal of ranges it cannot represent
+// (or of none at all), and vmallocRanges. Both sides where both have the function (src/layout,
+// model/layout); expectations by hand from layout.md §2-§3.
 // arm32: PAGE_OFFSET 0xc0000000, VMALLOC_END 0xff800000, VMALLOC_OFFSET 8 MiB, holes rounded
 // inward to 2 MiB; with vmalloc= 240 MiB, vmalloc_limit = 0xff800000 - 240 MiB - 8 MiB = 0xf0000000.
 import { describe, expect, it } from 'vitest';
 import type { MachineConfig, PfnRange } from '../../api/index.js';
+import { PRESETS } from '../../api/index.js';
 import type { KernelLayout } from '../../api/layout.js';
 import { modelLayout } from '../../model/layout.js';
-import { kernelLayout, makeIsVmallocAddr, VmallocAddrMap, vmallocRanges } from '../../src/layout/index.js';
+import { arm32Layout, kernelLayout, makeIsVmallocAddr, VmallocAddrMap, vmallocRanges } from '../../src/layout/index.js';
 
 const MiB = 2 ** 20;
 /** a bank / no-map range from byte addresses (4 KiB pfns) */
@@ -70,6 +72,31 @@ describe('arm32 layout: src only', () => {
     expect(() => kernelLayout(arm32([]))).toThrow('arm32-edges: arm32 layout needs at least one RAM bank');
   });
 
+  // tries: E5's banks with a carve-out at the very end of bank 1, [0x87e00000, 0x88000000), and
+  // one at the very start of bank 2, [0x8e000000, 0x8e200000)
+  //   |LLLL...LLLL n| hole |n LLLL| (images: bank 1 0xc0000000.., bank 2 0xce000000..)
+  // expects: usable lowmem is exactly the two bank images minus the carve-outs — no empty span
+  // where a carve-out meets a bank edge (Arm32Layout.usable: images of usable lowmem); the
+  // carve-outs merge with the gap into one hole [0xc7e00000, 0xce200000)
+  it('carve-outs at a bank edge leave exactly the usable spans, no empty ones', () => {
+    const a = arm32Layout(arm32([R(0x80000000, 0x88000000), R(0x8e000000, 0x90000000)], [R(0x87e00000, 0x88000000), R(0x8e000000, 0x8e200000)]), PRESETS.arm32);
+    expect(a.usable).toEqual([
+      { start: 0xc0000000, end: 0xc7e00000 },
+      { start: 0xce200000, end: 0xd0000000 },
+    ]);
+    expect(a.holeRanges).toEqual([{ start: 0xc7e00000, end: 0xce200000 }]);
+    expect([a.highMemory, a.vmallocStart]).toEqual([0xd0000000, 0xd0800000]);
+  });
+
+  // tries: one bank [0x80000000, 0x90000000) with an empty no-map carve-out (count 0) at
+  // 0x84000000 (memblock_mark_nomap of 0 bytes marks nothing)
+  // expects: usable lowmem is the whole bank image as one span, no hole
+  it('an empty no-map carve-out changes nothing: one usable span, no hole', () => {
+    const a = arm32Layout(arm32([R(0x80000000, 0x90000000)], [{ start: 0x84000, count: 0 }]), PRESETS.arm32);
+    expect(a.usable).toEqual([{ start: 0xc0000000, end: 0xd0000000 }]);
+    expect(a.holeRanges).toEqual([]);
+  });
+
   it('vmallocRanges lists the hole ranges, then the main range, ascending (E5)', () => {
     expect(vmallocRanges(E5).map((r) => [Number(r.start), Number(r.end)])).toEqual([
       [0xc8000000, 0xce000000],
@@ -98,5 +125,10 @@ describe('is_vmalloc_addr (src bitmap) outside the 32-bit space and on ranges it
     ] as const) {
       expect(() => new VmallocAddrMap(E5, withHole(s, e)), `[0x${s.toString(16)}, 0x${e.toString(16)})`).toThrow('is not granule aligned above PAGE_OFFSET');
     }
+  });
+
+  it('the bitmap refuses a layout without any vmalloc range, naming the configuration', () => {
+    const l = kernelLayout(E5);
+    expect(() => new VmallocAddrMap(E5, { ...l, vmallocRanges: [] })).toThrow('arm32-edges: no vmalloc range');
   });
 });

@@ -3,8 +3,9 @@
 // presets without a vmemmap, a hot-add touching a configured device, an altmap block on the
 // device's last pfn, a vmemmap page that outlives the device it came from, two touching boot
 // banks that fill a section, and x86 whole-section population failing at the PMD table or
-// with too little RAM for either a PMD block or its base pages. Both sides (src/ and the model,
-// through the Kernel facades); expectations by hand from vmemmap.md and checking.md §3.
+// with too little RAM for either a PMD block or its base pages, and boot RAM too small for its
+// own memmap. Both sides (src/ and the model, through the Kernel facades); expectations by hand
+// from vmemmap.md and checking.md §3.
 //
 // toy24: pfns of 4 KiB, sub-sections of 16 pfns, sections of 1024, 64 struct pages per vmemmap
 // page; hot-pluggable pfns [0, 2^26 / 4 KiB = 0x4000); RAM [0x100, 0x400), device [0x1000, 0x1400).
@@ -17,7 +18,7 @@ import type { AbstractState, Call, MachineConfig, Result, SutFactory } from '../
 import { createModel } from '../../model/index.js';
 import { createKernel } from '../../src/index.js';
 import { isVmemmapCall } from '../../src/vmemmap/index.js';
-import { configByName, x86Ram } from '../configs.js';
+import { configByName, toyRam, x86Ram } from '../configs.js';
 
 const SIDES: readonly [string, SutFactory][] = [
   ['impl', createKernel],
@@ -196,6 +197,22 @@ describe.each(SIDES)('x86_64 sections and their PMD chunk (%s)', (_side, boot) =
     expect(free).toBeLessThan(512);
     expect(k.call({ call: 'add_memory', pfn: 0x1000000, pages: 0x8000 })).toEqual(err('ENOMEM'));
     expect(sansFlushes(k.state())).toEqual(sansFlushes(s0));
+  });
+});
+
+describe.each(SIDES)('boot RAM too small for its own memmap (%s)', (_side, boot) => {
+  // tries: toy24 RAM [0x100, 0x100 + n): the kernel image takes 0x20 pfns, the root table one,
+  // so n - 0x21 pages are free. The boot memmap of [0x100, 0x130) (rounded out to sub-sections of
+  // 16 pfns) is the one vmemmap page at 0xe04000 (0xe00000 + 0x100 * 64); it needs a pmd table
+  // (pgd entry 0xe), a pte table (its 64 KiB) and the page itself: 3 RAM pages.
+  // expects: with 2 free pages boot cannot populate the memmap and the configuration is refused
+  // (nothing can run on a machine whose own struct pages are unmapped); with 3 it boots
+  const tiny = (n: number): MachineConfig => ({ ...TOY, name: `toy24-ram-${n}`, ram: toyRam([{ start: 0x100, count: n }]) });
+  it('a configuration whose RAM cannot hold its boot memmap is refused; one page more boots', () => {
+    expect(() => boot(tiny(0x23))).toThrow(/not enough RAM/);
+    const k = boot(tiny(0x24));
+    expect(freePages(k.state())).toBe(0);
+    expect(k.call({ call: 'touch_page', pfn: 0x100, cpu: 0 }).ok).toBe(true);
   });
 });
 
