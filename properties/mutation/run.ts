@@ -115,6 +115,32 @@ function oneLine(s: string, max = 90): string {
   return t.length > max ? t.slice(0, max - 1) + '…' : t;
 }
 
+// ------------------------------------------------------------------ the equivalent lists
+
+const EQUIVALENT_DIR = join(ROOT, 'properties', 'mutation', 'equivalent');
+
+/**
+ * The lines of src/ with a survivor judged equivalent: every table row of
+ * properties/mutation/equivalent/<folder>.md starts with `file.ts:LINE[, LINE…] [(×n)]`, the
+ * file relative to src/<folder>/ (or to src/ when no such folder exists: kernel.md). A listed
+ * line counts every survivor on it as judged; a survivor on no listed line is open.
+ */
+function equivalentLines(dir = EQUIVALENT_DIR): Set<string> {
+  const out = new Set<string>();
+  if (!existsSync(dir)) return out;
+  for (const md of readdirSync(dir).filter((f) => f.endsWith('.md') && f !== 'README.md')) {
+    const folder = md.replace(/\.md$/, '');
+    const base = existsSync(join(ROOT, 'src', folder)) && statSync(join(ROOT, 'src', folder)).isDirectory() ? `src/${folder}/` : 'src/';
+    for (const row of readFileSync(join(dir, md), 'utf8').split('\n')) {
+      const cell = /^\|\s*([\w./-]+\.ts):([^|]*)\|/.exec(row);
+      if (!cell) continue;
+      const lines = cell[2]!.replace(/\(×\d+\)/g, '').match(/\d+/g) ?? [];
+      for (const l of lines) out.add(`${base}${cell[1]}:${l}`);
+    }
+  }
+  return out;
+}
+
 function summarise(reports: readonly string[], elapsedMs: number | null): void {
   const missing = reports.filter((f) => !existsSync(f));
   if (missing.length > 0) {
@@ -163,8 +189,17 @@ function summarise(reports: readonly string[], elapsedMs: number | null): void {
   }
   console.log(row('all', total));
   open.sort((a, b) => a.file.localeCompare(b.file) || a.m.location.start.line - b.m.location.start.line || a.m.location.start.column - b.m.location.start.column);
-  console.log(`\nsurvivors (${open.length}): file:line:col  status  mutator  original → replacement`);
-  for (const { file, m, orig } of open) {
+  const listed = equivalentLines();
+  const judged = open.filter(({ file, m }) => listed.has(`${file}:${m.location.start.line}`));
+  const unlisted = open.filter(({ file, m }) => !listed.has(`${file}:${m.location.start.line}`));
+  const judgedBy = new Map<string, number>();
+  for (const { file } of judged) judgedBy.set(folderOf(file), (judgedBy.get(folderOf(file)) ?? 0) + 1);
+  console.log(
+    `\nsurvivors judged equivalent (on a line listed in properties/mutation/equivalent/): ${judged.length}` +
+      (judged.length > 0 ? ` (${[...judgedBy].map(([f, n]) => `${f} ${n}`).join(', ')})` : ''),
+  );
+  console.log(`survivors open (on no listed line: killed by no test, judged by nobody) (${unlisted.length}): file:line:col  status  mutator  original → replacement`);
+  for (const { file, m, orig } of unlisted) {
     const where = `${file}:${m.location.start.line}:${m.location.start.column}`;
     const tag = m.status === 'NoCoverage' ? 'no-coverage' : 'survived';
     console.log(`  ${where}  ${tag}  ${m.mutatorName}  ${orig} → ${oneLine(m.replacement ?? '')}`);
@@ -175,7 +210,14 @@ function summarise(reports: readonly string[], elapsedMs: number | null): void {
       (mutants > 0 ? ` (${(testRuns / mutants).toFixed(1)} per mutant)` : ''),
   );
   if (elapsedMs !== null) console.log(`time: ${(elapsedMs / 60_000).toFixed(1)} min` + (mutants > 0 ? ` (${(elapsedMs / 1000 / mutants).toFixed(2)} s per mutant)` : ''));
-  console.log(`mutation score: ${score(total).trim()} (${total.killed + total.timeout} detected of ${total.killed + total.timeout + total.survived + total.noCoverage})`);
+  const detected = total.killed + total.timeout;
+  const valid = detected + total.survived + total.noCoverage;
+  console.log(`mutation score: ${score(total).trim()} (${detected} detected of ${valid})`);
+  if (valid - judged.length > 0) {
+    console.log(
+      `mutation score without the ${judged.length} survivors judged equivalent: ${((100 * detected) / (valid - judged.length)).toFixed(2)}% (${detected} detected of ${valid - judged.length}; ${unlisted.length} open)`,
+    );
+  }
 }
 
 // ------------------------------------------------------------------ main
