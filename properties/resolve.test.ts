@@ -1,12 +1,15 @@
 // The harness's reference resolution (checking.md §1): refs name the k-th live handle of the
 // op's own kind (modulo their number), the handle table is computed by the harness's own
 // arithmetic from each successful call, and an op whose reference cannot resolve is skipped.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Call, Op, Result } from '../api/index.js';
+import { createModel } from '../model/index.js';
+import { traceArb } from './gen/index.js';
 import { configByName } from './configs.js';
 import { geometryOf } from './harness/geometry.js';
 import type { HandleTable } from './harness/resolve.js';
-import { newHandleTable, recordResult, resolveOp } from './harness/resolve.js';
+import { compareByVa, newHandleTable, recordResult, resolveOp } from './harness/resolve.js';
 
 const g = geometryOf(configByName('x86_64'));
 const addr = (a: bigint): Result => ({ ok: true, value: { kind: 'addr', addr: a } });
@@ -117,5 +120,28 @@ describe('resolveOp', () => {
       addr: 0xffffc90000001000n,
       count: 1,
     });
+  });
+});
+
+describe('the handle table kept sorted by va', () => {
+  it('byVa is always the live handles sorted by (va, kind, pages, guard), over generated vmap traces', () => {
+    for (const config of ['x86_64', 'toy24']) {
+      const cfg = configByName(config);
+      const geo = geometryOf(cfg);
+      for (const trace of fc.sample(traceArb(cfg, 'vmap', { ops: 150 }), { seed: 11, numRuns: 6 })) {
+        const m = createModel(cfg);
+        const t = newHandleTable();
+        let changes = 0;
+        for (const op of trace) {
+          const c = resolveOp(op, t, geo);
+          if (!c) continue;
+          const before = t.live.length;
+          recordResult(c, m.call(c), t, geo);
+          if (t.live.length !== before) changes++;
+          expect(t.byVa).toEqual([...t.live].sort(compareByVa));
+        }
+        expect(changes).toBeGreaterThan(10);
+      }
+    }
   });
 });

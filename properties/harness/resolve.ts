@@ -28,12 +28,34 @@ export interface Handle {
 export interface HandleTable {
   /** live handles, in creation order */
   readonly live: Handle[];
+  /** the same live handles sorted by (va, kind, pages, guard) — compareByVa — kept sorted as
+   *  handles come and go, so the per-step comparison with the mappings sorts nothing */
+  readonly byVa: Handle[];
   /** freed handles, in order of freeing */
   readonly dead: Handle[];
 }
 
+/** The order of the model's `mappings` (api/state.ts: sorted by va), ties by kind, pages, guard. */
+export function compareByVa(a: MappingRec, b: MappingRec): number {
+  if (a.va !== b.va) return a.va < b.va ? -1 : 1;
+  if (a.kind !== b.kind) return a.kind < b.kind ? -1 : 1;
+  return a.pages - b.pages || a.guard - b.guard;
+}
+
+/** insert `h` into the sorted `byVa` after every handle not greater than it */
+function insertByVa(byVa: Handle[], h: Handle): void {
+  let lo = 0;
+  let hi = byVa.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (compareByVa(byVa[mid] as Handle, h) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  byVa.splice(lo, 0, h);
+}
+
 export function newHandleTable(): HandleTable {
-  return { live: [], dead: [] };
+  return { live: [], byVa: [], dead: [] };
 }
 
 /** The kinds of live handle each freeing op refers to (its "own kind"). */
@@ -258,7 +280,10 @@ export function recordResult(c: Call, r: Result, table: HandleTable, g: Geometry
   if (ALLOC_CALLS.has(c.call)) {
     if (r.value.kind !== 'addr') return;
     const h = handleOf(c, r.value.addr, g);
-    if (h) table.live.push(h);
+    if (h) {
+      table.live.push(h);
+      insertByVa(table.byVa, h);
+    }
     return;
   }
   const kinds = FREE_KINDS[c.call];
@@ -268,5 +293,8 @@ export function recordResult(c: Call, r: Result, table: HandleTable, g: Geometry
   const i = table.live.findIndex((h) => h.addr === addr && kinds.includes(h.kind));
   if (i < 0) return;
   const [h] = table.live.splice(i, 1);
-  if (h) table.dead.push(h);
+  if (h) {
+    table.dead.push(h);
+    table.byVa.splice(table.byVa.indexOf(h), 1);
+  }
 }

@@ -16,6 +16,7 @@ import { deepEqual, fieldOf, firstDiff } from './compare.js';
 import { formatCall, formatResult, formatValue } from './format.js';
 import type { Geometry } from './geometry.js';
 import type { HandleTable } from './resolve.js';
+import { compareByVa } from './resolve.js';
 import { FULL_EVERY, stateEqual } from './state-equal.js';
 
 export interface Sides {
@@ -135,11 +136,6 @@ function handleKey(m: MappingRec): MappingRec {
   return { kind: m.kind, va: m.va, pages: m.pages, guard: m.guard };
 }
 
-function byVa(a: MappingRec, b: MappingRec): number {
-  if (a.va !== b.va) return a.va < b.va ? -1 : 1;
-  if (a.kind !== b.kind) return a.kind < b.kind ? -1 : 1;
-  return a.pages - b.pages || a.guard - b.guard;
-}
 
 /**
  * The harness's handle table (its own arithmetic) against the model's live mappings: a third
@@ -151,7 +147,7 @@ export function handlesVsMappings(table: HandleTable, s: AbstractState, w: numbe
   // path below, which also orders ties the same way on both sides
   const ms = s.mappings;
   if (table.live.length === ms.length) {
-    const sorted = [...table.live].sort(byVa);
+    const sorted = table.byVa;
     let i = 0;
     for (; i < sorted.length; i++) {
       const x = sorted[i] as MappingRec;
@@ -160,8 +156,8 @@ export function handlesVsMappings(table: HandleTable, s: AbstractState, w: numbe
     }
     if (i === sorted.length) return null;
   }
-  const mine = table.live.map(handleKey).sort(byVa);
-  const theirs = s.mappings.map(handleKey).sort(byVa);
+  const mine = table.live.map(handleKey).sort(compareByVa);
+  const theirs = s.mappings.map(handleKey).sort(compareByVa);
   const d = firstDiff(mine, theirs, 'mappings');
   return d ? [d.path, formatValue(d.left, w), formatValue(d.right, w)] : null;
 }

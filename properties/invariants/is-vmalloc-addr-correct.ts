@@ -98,11 +98,16 @@ export function vmallocAddrProbes(state: AbstractState, ctx: InvariantCtx, step:
   // were probed at an earlier step; the harness passes no `before` every FULL_EVERY steps
   if (before === null) for (const a of state.vmap.areas) edges.push(a.start, a.end);
   else if (before.vmap.areas !== state.vmap.areas) newEdges(before.vmap.areas, state.vmap.areas, edges);
-  const probes = new Set<Addr>();
-  for (const e of edges) for (const d of [-1n, 0n, 1n]) if (e + d >= 0n && e + d < top) probes.add(e + d);
+  const probes: Addr[] = [];
+  for (const e of edges) {
+    // e - 1, e, e + 1 inside [0, 2^W)
+    if (e >= 1n && e - 1n < top) probes.push(e - 1n);
+    if (e >= 0n && e < top) probes.push(e);
+    if (e >= -1n && e + 1n < top) probes.push(e + 1n);
+  }
   const seed = fnv1a(`${ctx.config.name}:${step}`);
   const half = Math.floor(RANDOM_PROBES / 2);
-  for (const a of draws(seed, RANDOM_PROBES - half, top)) probes.add(a);
+  for (const a of draws(seed, RANDOM_PROBES - half, top)) probes.push(a);
   // near a vmalloc range: within one range length (at least 4 MiB) either side of it
   const ranges = g.vmallocRanges;
   const near = draws(xorshift(seed ^ 0x5bd1e995), 2 * half, 1n << 62n);
@@ -111,9 +116,14 @@ export function vmallocAddrProbes(state: AbstractState, ctx: InvariantCtx, step:
     const pad = r.end - r.start > 4n << 20n ? r.end - r.start : 4n << 20n;
     const lo = r.start > pad ? r.start - pad : 0n;
     const hi = r.end + pad < top ? r.end + pad : top;
-    probes.add(lo + (near[2 * i + 1]! % (hi - lo)));
+    probes.push(lo + (near[2 * i + 1]! % (hi - lo)));
   }
-  return [...probes].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  // ascending, each once (sorted, then adjacent repeats dropped: no hashing of bigints)
+  probes.sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  let n = 0;
+  for (const a of probes) if (n === 0 || probes[n - 1] !== a) probes[n++] = a;
+  probes.length = n;
+  return probes;
 }
 
 export interface VmallocAddrDisagreement {
