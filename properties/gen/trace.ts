@@ -21,7 +21,7 @@ export const SUBSYSTEMS: readonly Subsystem[] = ['pagetable', 'vmap', 'vmemmap']
 const VMAP_EXTRAS: readonly OpName[] = ['touch', 'touch_addr', 'walk', 'fail_alloc', 'flush', 'flush_all'];
 
 /** Machine and vmap ops a vmemmap trace keeps: fault injection, flushes, RAM traffic that competes with the memmap. */
-const VMEMMAP_EXTRAS: readonly OpName[] = ['fail_alloc', 'flush_all', 'vmalloc', 'vfree'];
+const VMEMMAP_EXTRAS: readonly OpName[] = ['fail_alloc', 'flush_all', 'vmalloc', 'vfree', 'unmap_pages'];
 
 /** Kinds never left out by swarm selection: something has to allocate. */
 const ANCHORS: Record<Subsystem, readonly OpName[]> = {

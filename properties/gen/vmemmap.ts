@@ -1,6 +1,7 @@
 // gen: memory hot-plug ops over the sparse vmemmap (vmemmap.md §4-§5, checking.md §1):
-// add_memory / add_device / remove / remove_device / touch_page, plus fault injection and a little
-// vmalloc traffic competing for RAM. Ranges are sub-section aligned pfn ranges in a small region
+// add_memory / add_device / remove / remove_device / touch_page, map_device of hot-plugged device
+// memory (and unmap_pages of it), plus fault injection and a little vmalloc traffic competing for
+// RAM. Ranges are sub-section aligned pfn ranges in a small region
 // just above boot RAM (a few sections), so that adds collide (EEXIST), removes find what was added,
 // and RAM for the memmap runs out (ENOMEM): whole sections, sub-sections inside one section,
 // ranges straddling a section boundary. Devices get reserve/free chosen around what their memmap
@@ -18,7 +19,8 @@ import type { Arbitrary } from 'fast-check';
 import type { Op } from '../../api/index.js';
 import type { Geometry } from '../harness/geometry.js';
 import type { OpArbs } from './machine-ops.js';
-import { cpuArb } from './sizes.js';
+import { vaArb } from './addresses.js';
+import { cpuArb, hexOf } from './sizes.js';
 
 /** sizeof(struct page) (machine.md §1) */
 const STRUCT_PAGE = 64;
@@ -228,7 +230,16 @@ export function vmemmapOpArbs(g: Geometry): OpArbs {
     { arbitrary: fc.integer({ min: h.bootStart, max: h.bootEnd - 1 }), weight: 2 },
     { arbitrary: fc.constantFrom(h.physLimit, Math.max(0, h.bootStart - 1)), weight: 1 },
   );
+  // the machine mapping hot-plugged device memory (map_device: phys must lie in device memory,
+  // machine.md §3): at the device slots, so it meets a live device, one removed since (EINVAL
+  // then) or none; physical memory is one map shared by boot and hot-plugged regions
+  const mapHotDevice = fc
+    .tuple(fc.constantFrom(...deviceSlots(h)), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 1, max: 4 }))
+    .chain(([pfn, k, pages]) =>
+      vaArb(g, g.windows, pages).map((va): Op => ({ op: 'map_device', va: hexOf(va), phys: hexOf(BigInt(pfn + k) * g.pageSize), bytes: Number(BigInt(pages) * g.pageSize) })),
+    );
   return {
+    ...(g.windows.length > 0 ? { map_device: { arb: mapHotDevice, weight: 2 } } : {}),
     add_memory: { arb: ramOrBad.map((r): Op => ({ op: 'add_memory', pfn: r.pfn, pages: r.pages })), weight: 5 },
     add_device: { arb: deviceArb(g, h), weight: 5 },
     remove: { arb: ramOrBad.map((r): Op => ({ op: 'remove', pfn: r.pfn, pages: r.pages })), weight: 6 },

@@ -2,12 +2,13 @@
 // mutation testing, issue 8): real_end when the top 2 MiB of RAM is not a free block, touching
 // banks (one memblock region), RAM that ends exactly on a 1 GiB boundary, can_use_brk_pgt for a
 // range that ends inside pgt_buf's used part, a direct map over a mapping already there (a
-// report, not a panic), the machine's own table allocator back afterwards, x86_64 only.
+// report, not a panic), the machine's own table allocator back afterwards, x86_64 only; a
+// bottom-up remainder of exactly one step.
 // Expectations by hand from layout.md §4 (and arch/x86/mm/init.c); where both sides have the
 // function, the model (model/directmap) must agree.
 import { describe, expect, it } from 'vitest';
 import type { MachineConfig, PfnRange } from '../../api/index.js';
-import type { DirectMapOrder, DirectMapSetup } from '../../api/directmap.js';
+import { ALLOC_LOW_PAGES_PANIC, type DirectMapOrder, type DirectMapSetup } from '../../api/directmap.js';
 import { expectedDirectMap, modelInitMemMapping } from '../../model/directmap.js';
 import { LowPageAllocator } from '../../src/directmap/alloc-low-pages.js';
 import { initMemMapping } from '../../src/directmap/index.js';
@@ -111,6 +112,39 @@ describe('init_mem_mapping bottom-up: the last step of a phase', () => {
   });
 });
 
+describe('init_mem_mapping bottom-up: a remainder of exactly one step', () => {
+  // RAM [0, 0x19f0); kernel [0x1000, 0x17f0): bottom-up-high has exactly 512 pages left, the step
+  // expects: memory_map_bottom_up cuts only while map_end - start > step_size: one step to the
+  // end, not [0x17f0, 0x1800) and then the rest
+  it('a remainder equal to the step is mapped in one step, across a step boundary', () => {
+    const { log } = build(setup([{ start: 0, count: 0x19f0 }], { start: 0x1000, count: 0x7f0 }, { start: 0x17ea, count: 6 }, 'bottom-up'));
+    expect(log.steps.map((x) => [x.phase, x.startPfn, x.endPfn, x.stepPages, x.mappedPages])[1]).toEqual(['bottom-up-high', 0x17f0, 0x19f0, 512, 512]);
+    expect(log.steps.filter((x) => x.phase === 'bottom-up-high').length).toBe(1);
+  });
+});
+
+describe('alloc_low_pages: the memblock window runs dry', () => {
+  // bottom-up, kernel [0x1000, 0x17f0) (pgt_buf its last 6 pages), RAM: [0, 0x17f1) and 2-page banks
+  // straddling 1, 2, 3 and 4 GiB. Step sizes stay 2 MiB (1 RAM page per step), so each GiB
+  // crossing maps 0x40000n - 1 (a pte table) and, one step later, 0x40000n (a pmd and a pte table)
+  // with the window [kernel_end, max_pfn_mapped) gaining only the pages just mapped.
+  //   tables: ISA pud, pmd; 0x17f0 pte; 0x3ffff pte; 0x40000 pmd, pte  -> pgt_buf's 6 pages
+  //   then memblock, lowest first: 0x17f0; 0x3ffff, 0x40000; 0x7ffff; 0x80000, 0xbffff; 0xc0000;
+  //   0xfffff for the 4 GiB pmd table, and the pte table for 0x100000 finds no free page below
+  //   max_pfn_mapped = 0x100000 (the step's end): the boot panics, although 0x100000 is free RAM
+  it('no free page below max_pfn_mapped is a panic, even with free RAM right at max_pfn_mapped', () => {
+    const banks = [{ start: 0, count: 0x17f1 }, ...[1, 2, 3, 4].map((n) => ({ start: n * GiB - 1, count: 2 }))];
+    const { log } = build(setup(banks, { start: 0x1000, count: 0x7f0 }, { start: 0x17ea, count: 6 }, 'bottom-up'));
+    expect(log.panic).toBe(ALLOC_LOW_PAGES_PANIC);
+    expect(log.allocs.map((a) => [a.source, a.pfn])).toEqual([
+      ...[0x17ea, 0x17eb, 0x17ec, 0x17ed, 0x17ee, 0x17ef].map((p) => ['pgt_buf', p]),
+      ...[0x17f0, 0x3ffff, 0x40000, 0x7ffff, 0x80000, 0xbffff, 0xc0000, 0xfffff].map((p) => ['memblock', p]),
+      ['none', null],
+    ]);
+    expect(log.allocs[log.allocs.length - 1]).toMatchObject({ minPfnMapped: 0x17f0, maxPfnMapped: 4 * GiB });
+  });
+});
+
 describe('alloc_low_pages: can_use_brk_pgt', () => {
   // pgt_buf [0x1700, 0x1706); three pages taken while mapping a range elsewhere (used part
   // [0x1700, 0x1703)); then a range [0x1600, 0x1702) that ends inside the used part
@@ -148,6 +182,13 @@ describe('init_mem_mapping over a machine that is not fresh, and its preset', ()
     const { s, m } = fresh();
     expect(m.vmapRange(BASE + 0x2000, BASE + 0x2200, 0x4000, 21).err).toBeNull();
     expect(() => initMemMapping(m, s)).toThrow('direct map: level-2 leaf for pfn 0x2000 meets a level-2 leaf of pfn 0x4000 (EBUSY)');
+  });
+
+  it('a page table where a 2 MiB page belongs is reported, not descended into', () => {
+    const { s, m } = fresh();
+    // a base page at PAGE_OFFSET + 0x2001 pages: a pte table now hangs in the pmd slot of block 0x2000
+    expect(m.vmapPageRange(BASE + 0x2001, [0x3000])).toEqual({ err: null, mapped: 1 });
+    expect(() => initMemMapping(m, s)).toThrow('direct map: level-2 leaf for pfn 0x2000 meets a table (EBUSY)');
   });
 
   it('afterwards the machine allocates its page tables itself again', () => {

@@ -137,4 +137,46 @@ describe('calls over no pages', () => {
     m.freeEmptyTables(vpn(0xe00000n), vpn(0xe00000n));
     expect(m.toModel()).toEqual(before);
   });
+
+  it('free_empty_tables over [start, start) frees nothing even on the path of start itself', () => {
+    const m = toy();
+    m.populate(vpn(0xd00000n), 2); // empty pmd and pte tables right on the path of 0xd00000
+    const before = m.toModel();
+    m.freeEmptyTables(vpn(0xd00000n), vpn(0xd00000n));
+    expect(m.toModel()).toEqual(before);
+    expect(before.tables.length).toBe(2);
+  });
+});
+
+describe('vunmap_page_range and huge leaves', () => {
+  it('a range starting inside a 64 KiB leaf (and ending past it) is EINVAL and nothing is cleared', () => {
+    const m = toy();
+    expect(m.vmapRange(vpn(0xf00000n), vpn(0xf10000n), 0x1000, 16).err).toBeNull(); // one pmd leaf
+    m.vmapPageRange(vpn(0xf18000n), [0x200]);
+    const before = m.toModel();
+    expect(m.vunmapPageRange(vpn(0xf08000n), vpn(0xf20000n))).toBe('EINVAL');
+    expect(m.toModel()).toEqual(before);
+  });
+});
+
+describe('leaf runs in the abstract state', () => {
+  it('neighbouring leaves whose pfns go down are two runs, not one', () => {
+    const m = toy();
+    expect(m.vmapPageRange(vpn(0xe00000n), [0x201, 0x200]).err).toBeNull();
+    expect(m.toModel().leaves).toEqual([
+      { va: 0xe00000n, pages: 1, pfn: 0x201, level: 2 },
+      { va: 0xe01000n, pages: 1, pfn: 0x200, level: 2 },
+    ]);
+  });
+});
+
+describe('pfn 0 is a frame like any other', () => {
+  it('a leaf mapping pfn 0 is present: mapping over it is EBUSY and it stays', () => {
+    const m = toy();
+    expect(m.vmapPageRange(vpn(0xe00000n), [0]).err).toBeNull();
+    expect(m.walk(vpn(0xe00000n))).toEqual({ pfn: 0, level: 2 });
+    expect(m.vmapPageRange(vpn(0xe00000n), [5])).toEqual({ err: 'EBUSY', mapped: 0 });
+    expect(m.setLeaf(vpn(0xe00000n), 2, 5)).toBe('EBUSY');
+    expect(m.toModel().leaves).toEqual([{ va: 0xe00000n, pages: 1, pfn: 0, level: 2 }]);
+  });
 });

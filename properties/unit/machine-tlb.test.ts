@@ -77,6 +77,27 @@ describe('flushes', () => {
     expect(s.counters).toMatchObject({ flushes: 1, ipis: 2, flushedPages: 0 });
   });
 
+  it('a flush with start == end is counted as bad too (flush sanity needs start < end)', () => {
+    const m = toy();
+    m.vmapPageRange(vpn(0xf00000n), [0x200]);
+    m.touch(0, vpn(0xf00000n));
+    m.flushTlbKernelRange(vpn(0xf00000n), vpn(0xf00000n));
+    const s = m.toModel();
+    expect(s.counters).toMatchObject({ flushes: 1, badFlushes: 1, flushedPages: 0 });
+    expect(s.tlb[0]!.runs).toEqual([{ va: 0xf00000n, pages: 1, pfn: 0x200 }]);
+  });
+
+  it('x86_64: flushing the whole 32 TiB vmalloc range drops the one cached entry (and counts 2^33 pages)', () => {
+    const m = new Machine(configByName('x86_64'));
+    const start = vpn(0xffffc90000000000n);
+    m.vmapPageRange(start + 5, [0x3000]);
+    m.touch(2, start + 5);
+    m.flushTlbKernelRange(start, vpn(0xffffe90000000000n));
+    const s = m.toModel();
+    expect(s.tlb[2]!.runs).toEqual([]);
+    expect(s.counters.flushedPages).toBe(2 ** 33);
+  });
+
   it('a flush with start >= end is counted as bad and drops nothing', () => {
     const m = toy();
     m.vmapPageRange(vpn(0xf00000n), [0x200]);
@@ -88,7 +109,25 @@ describe('flushes', () => {
   });
 });
 
+describe('touch needs an online cpu', () => {
+  it('touch on an offline cpu (2 on toy24) is refused', () => {
+    expect(() => toy().touch(2, vpn(0xf00000n))).toThrow(/cpu 2/);
+  });
+});
+
 describe('warnings', () => {
+  it('a state read earlier keeps its warnings when later ones are added', () => {
+    const m = toy();
+    m.warn('overlap', 0xf00000n);
+    const early = m.warnings;
+    const earlyState = m.toModel().warnings;
+    m.step = 1;
+    m.warn('overlap', 0xf10000n);
+    expect(early).toEqual([{ kind: 'overlap', addr: 0xf00000n, step: 0 }]);
+    expect(earlyState).toEqual(early);
+    expect(m.warnings.length).toBe(2);
+  });
+
   it('a warning records kind, address and the step it happened in', () => {
     const m = toy();
     m.step = 7;

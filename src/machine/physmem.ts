@@ -78,6 +78,10 @@ export class PhysMem {
     if (i < 0) throw new Error(`no region 0x${start.toString(16)}+${count}`);
     this.regions.splice(i, 1);
     this.runsView = null;
+    // the one-entry lookup cache must not outlive its region: a later lookup of a removed pfn
+    // would find the dead region (found by mutation testing: map_device onto removed device
+    // memory succeeded; shrink-reports/2026-11-22-vmemmap-refines-model-0131c8f1)
+    this.lastRegion = undefined;
   }
 
   private reserveClamped(start: Pfn, count: number): void {
