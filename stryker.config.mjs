@@ -15,7 +15,7 @@ export default {
   vitest: { configFile: 'vitest.mutation.config.ts', related: false },
   // index.ts files only re-export (STYLE): nothing to mutate there
   mutate: ['src/**/*.ts', '!src/**/index.ts'],
-  ignorePatterns: ['reports', 'coverage', 'bench', 'bugs', '.ci'],
+  ignorePatterns: ['reports', 'coverage', 'bench', 'bugs', '.ci', '/.stryker-tmp*'],
   coverageAnalysis: 'perTest',
   // 1 while other work shares the 2 cores; on an idle 2-core machine use `-- --concurrency 2`
   concurrency: 1,
