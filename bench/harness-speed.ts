@@ -11,9 +11,12 @@
 //      the is_vmalloc_addr probes, the handle table, the labels.
 // Steady state, as `npm test` and a hunt run (thousands of traces through the same code): one
 // untimed warm-up round over ALL cells first (so no cell pays for the JIT compiling code another
-// cell then uses), then `rounds` timed rounds over all cells; a cell's rate is its steps over
-// its CPU time summed over the timed rounds. Each round re-runs the same traces from scratch
-// (fresh sides, fresh handle tables; the replay reads the same recording).
+// cell then uses), then each cell in turn: recorded, `rounds` timed rounds, its recording
+// dropped; a cell's rate is its steps over its CPU time summed over the timed rounds. Each round
+// re-runs the same traces from scratch (fresh sides, fresh handle tables; the replay reads the
+// same recording). Only one cell's recording is alive at a time: a recording keeps every state
+// of every step, and with all 27 cells' recordings alive each major GC marked them all — a
+// third of the CPU went to the garbage collector, a cost `npm test` (no recordings) never pays.
 // The replay must end as the recording did (same outcome, same steps, every answer asked for);
 // otherwise measureHarness throws rather than report a figure for different work.
 // Rates are per CPU-second of this process (process.cpuUsage): the machine is shared.
@@ -74,51 +77,59 @@ interface Cell {
   readonly config: MachineConfig;
   readonly subsystem: Subsystem;
   readonly traces: readonly Op[][];
-  readonly tapes: readonly { readonly model: Tape; readonly impl: Tape }[];
-  readonly recorded: readonly TraceOutcome[];
-  /** checked steps of one pass over the traces */
-  readonly steps: number;
-  readonly failures: readonly string[];
   endToEndCpuMs: number;
   harnessCpuMs: number;
   cpuMs: number;
 }
 
-function recordCell(pair: Pair, config: MachineConfig, subsystem: Subsystem, nTraces: number, ops: number, seed: number): Cell {
+/** One cell's recording: alive only while the cell is measured. */
+interface Recording {
+  readonly tapes: readonly { readonly model: Tape; readonly impl: Tape }[];
+  readonly recorded: readonly TraceOutcome[];
+  /** checked steps of one pass over the traces */
+  readonly steps: number;
+  readonly failures: readonly string[];
+}
+
+function newCell(config: MachineConfig, subsystem: Subsystem, nTraces: number, ops: number, seed: number): Cell {
   const c0 = cpuMs();
   const traces: Op[][] = fc.sample(traceArb(config, subsystem, { ops }), { seed, numRuns: nTraces });
+  return { config, subsystem, traces, endToEndCpuMs: 0, harnessCpuMs: 0, cpuMs: cpuMs() - c0 };
+}
+
+function record(pair: Pair, cell: Cell): Recording {
   const tapes: { model: Tape; impl: Tape }[] = [];
   const recorded: TraceOutcome[] = [];
-  for (const trace of traces) {
+  for (const trace of cell.traces) {
     const t = { model: newTape(), impl: newTape() };
     tapes.push(t);
-    recorded.push(runTrace(recordingPair(pair, t), config, trace));
+    recorded.push(runTrace(recordingPair(pair, t), cell.config, trace));
   }
   const steps = recorded.reduce((n, o) => n + o.stats.steps, 0);
   const failures = recorded.flatMap((o) => (o.ok ? [] : [o.failure.message]));
-  return { config, subsystem, traces, tapes, recorded, steps, failures, endToEndCpuMs: 0, harnessCpuMs: 0, cpuMs: cpuMs() - c0 };
+  return { tapes, recorded, steps, failures };
 }
 
 /** One end-to-end pass over the cell's traces; returns its CPU ms. */
-function endToEnd(pair: Pair, cell: Cell): number {
+function endToEnd(pair: Pair, cell: Cell, rec: Recording): number {
   const e0 = cpuMs();
   let steps = 0;
   for (const trace of cell.traces) steps += runTrace(pair, cell.config, trace).stats.steps;
   const ms = cpuMs() - e0;
-  if (steps !== cell.steps) throw new Error(`bench/harness-speed: ${cell.config.name}/${cell.subsystem}: ${cell.steps} steps recorded, ${steps} end to end`);
+  if (steps !== rec.steps) throw new Error(`bench/harness-speed: ${cell.config.name}/${cell.subsystem}: ${rec.steps} steps recorded, ${steps} end to end`);
   return ms;
 }
 
 /** One harness-only pass (replayed sides) over the cell's traces; returns its CPU ms. */
-function harnessOnly(pair: Pair, cell: Cell): number {
-  const players = cell.tapes.map((t) => playingPair(pair.name, t));
+function harnessOnly(pair: Pair, cell: Cell, rec: Recording): number {
+  const players = rec.tapes.map((t) => playingPair(pair.name, t));
   const h0 = cpuMs();
   const replayed: TraceOutcome[] = [];
   for (let i = 0; i < cell.traces.length; i++) replayed.push(runTrace(players[i]!.pair, cell.config, cell.traces[i]!));
   const ms = cpuMs() - h0;
   for (let i = 0; i < cell.traces.length; i++) {
     const r = replayed[i]!;
-    const o = cell.recorded[i]!;
+    const o = rec.recorded[i]!;
     const why = outcomeText(r) !== outcomeText(o) ? `recorded: ${outcomeText(o)}; replayed: ${outcomeText(r)}` : players[i]!.rest();
     if (why) throw new Error(`bench/harness-speed: ${cell.config.name}/${cell.subsystem} trace ${i + 1}: the replay is not the recorded run — ${why}`);
   }
@@ -126,8 +137,8 @@ function harnessOnly(pair: Pair, cell: Cell): number {
 }
 
 /**
- * Harness speed for every configuration × subsystem, in that order: all cells recorded, one
- * untimed warm-up round over all cells, then `rounds` timed rounds (see the file comment).
+ * Harness speed for every configuration × subsystem, in that order: one untimed warm-up round
+ * over all cells, then each cell recorded and timed `rounds` times (see the file comment).
  */
 export function measureHarness(opts: HarnessOptions): HarnessRow[] {
   const pair = opts.pair ?? IMPLEMENTATIONS[0];
@@ -135,26 +146,27 @@ export function measureHarness(opts: HarnessOptions): HarnessRow[] {
   const seed = opts.seed ?? 1;
   const rounds = opts.rounds ?? 2;
   const cells: Cell[] = [];
-  for (const config of opts.configs) for (const s of opts.subsystems) cells.push(recordCell(pair, config, s, opts.traces, opts.ops, seed));
+  for (const config of opts.configs) for (const s of opts.subsystems) cells.push(newCell(config, s, opts.traces, opts.ops, seed));
   for (const cell of cells) {
     const c0 = cpuMs();
-    endToEnd(pair, cell);
-    harnessOnly(pair, cell);
+    const rec = record(pair, cell);
+    endToEnd(pair, cell, rec);
+    harnessOnly(pair, cell, rec);
     cell.cpuMs += cpuMs() - c0;
-  }
-  for (let r = 0; r < rounds; r++) {
-    for (const cell of cells) {
-      collectGarbage();
-      const c0 = cpuMs();
-      cell.endToEndCpuMs += endToEnd(pair, cell);
-      collectGarbage();
-      cell.harnessCpuMs += harnessOnly(pair, cell);
-      cell.cpuMs += cpuMs() - c0;
-    }
   }
   const rows: HarnessRow[] = [];
   for (const cell of cells) {
-    const ops = cell.steps * rounds;
+    collectGarbage();
+    const c0 = cpuMs();
+    const rec = record(pair, cell);
+    for (let r = 0; r < rounds; r++) {
+      collectGarbage();
+      cell.endToEndCpuMs += endToEnd(pair, cell, rec);
+      collectGarbage();
+      cell.harnessCpuMs += harnessOnly(pair, cell, rec);
+    }
+    cell.cpuMs += cpuMs() - c0;
+    const ops = rec.steps * rounds;
     const row: HarnessRow = {
       config: cell.config.name,
       subsystem: cell.subsystem,
@@ -165,7 +177,7 @@ export function measureHarness(opts: HarnessOptions): HarnessRow[] {
       harnessCpuMs: cell.harnessCpuMs,
       endToEndCpuMs: cell.endToEndCpuMs,
       cpuMs: cell.cpuMs,
-      failures: cell.failures,
+      failures: rec.failures,
     };
     rows.push(row);
     opts.onRow?.(row);

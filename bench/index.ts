@@ -162,7 +162,7 @@ print(
   `4. harness speed — every configuration × subsystem, ${harnessSettings.traces} traces × ≤${harnessSettings.ops} ops each (seed ${harnessSettings.seed}), every invariant on;`,
 );
 print(
-  `   steady state: one warm-up round over all cells, then ${harnessSettings.rounds} timed rounds (rates over the timed rounds)`,
+  `   steady state: one warm-up round over all cells, then per cell ${harnessSettings.rounds} timed rounds (rates over the timed rounds; one cell's recording alive at a time)`,
 );
 print('   harness only: runTrace over both sides replayed from a recording (results, the same state objects, is_vmalloc_addr answers):');
 print('   the comparisons, invariants, is_vmalloc_addr probes, handle table and labels; end to end: both sides run and checked');
