@@ -16,7 +16,8 @@ export interface VmallocLayout {
 
 export function vmallocLayout(config: MachineConfig): VmallocLayout {
   const layout = kernelLayout(config);
-  const ranges = [...layout.vmallocRanges].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  // ascending by KernelLayout's contract (api/layout.ts): holes below, the main range last
+  const ranges = layout.vmallocRanges;
   const main = ranges.find((r) => r.start === layout.vmallocStart);
   if (!main) throw new Error(`${config.name}: no vmalloc range starts at VMALLOC_START`);
   const map = new VmallocAddrMap(config, layout);

@@ -42,7 +42,7 @@ export class Vmalloc {
     this.shift = BigInt(g.pageShift);
     this.mask = (1n << this.shift) - 1n;
     const vpn = (a: Addr) => Number(a >> this.shift);
-    this.ranges = layout.ranges.map((r) => [vpn(r.start), vpn(r.end)] as const).sort((a, b) => a[0] - b[0]);
+    this.ranges = layout.ranges.map((r) => [vpn(r.start), vpn(r.end)] as const); // ascending (VmallocLayout)
     this.main = [vpn(layout.main.start), vpn(layout.main.end)];
     this.ioremapMaxOrder = g.preset.ioremapMaxOrder;
     const host = {
