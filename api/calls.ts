@@ -6,6 +6,11 @@
 //
 // Semantics are in ../shared/spec; the choices the spec leaves open are fixed here, once,
 // so that every side makes the same one. Error order for frees: checking.md §3.
+//
+// Every count a call takes as a number (pages, count, after, level) must be a safe integer
+// (Number.isSafeInteger): past 2^53 a number no longer holds one exact count, and such a call is
+// malformed — EINVAL with nothing changed, before any other check (choice fixed here; review
+// found the model taking vmap(2^53) to ENOMEM and fail_alloc(2^53) as armed, src EINVAL).
 import type { Addr, Pfn } from './addr.js';
 import type { Errno } from './errors.js';
 

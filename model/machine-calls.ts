@@ -37,7 +37,7 @@ export class MachineCalls {
 
   /** map_pages: caller pages first (all or nothing, ENOMEM), then vmap_page_range; undo on a stop. */
   mapPages(va: Addr, pages: number): Result {
-    if (!isAligned(va, this.m.pageSize) || !Number.isInteger(pages) || pages < 1) return fail('EINVAL');
+    if (!isAligned(va, this.m.pageSize) || !Number.isSafeInteger(pages) || pages < 1) return fail('EINVAL');
     if (!this.insideOneWindow(va, va + this.bytes(pages))) return fail('EINVAL');
     const pfns = this.m.pm.allocCallerPages(pages);
     if (pfns === null) return fail('ENOMEM');
@@ -110,7 +110,7 @@ export class MachineCalls {
   }
 
   populate(va: Addr, level: number): Result {
-    if (!Number.isInteger(level) || level < 1 || level > this.m.pt.last) return fail('EINVAL');
+    if (!Number.isSafeInteger(level) || level < 1 || level > this.m.pt.last) return fail('EINVAL');
     const err = this.m.pt.populate(va, level);
     return err ? fail(err) : NONE;
   }
@@ -123,7 +123,7 @@ export class MachineCalls {
   }
 
   failAlloc(after: number): Result {
-    if (!Number.isInteger(after) || after < 0) return fail('EINVAL');
+    if (!Number.isSafeInteger(after) || after < 0) return fail('EINVAL');
     this.m.pm.failAlloc(after);
     return NONE;
   }

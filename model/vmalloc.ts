@@ -108,7 +108,7 @@ export class Vmalloc {
 
   /** vmap: caller pages first (ENOMEM, nothing changed), area, map; any flag is EINVAL (calls.ts). */
   vmapPages(count: number, flags: readonly VmFlag[]): Result {
-    if (flags.length > 0 || !Number.isInteger(count) || count < 1) return fail('EINVAL');
+    if (flags.length > 0 || !Number.isSafeInteger(count) || count < 1) return fail('EINVAL');
     const pfns = this.m.pm.allocCallerPages(count);
     if (pfns === null) return fail('ENOMEM');
     const area = this.getVmArea('vmap', BigInt(count) * this.page, []);
@@ -129,7 +129,8 @@ export class Vmalloc {
    * choice: bytes = 0 is EINVAL (kernel: `if (!size) return NULL`), even for an unaligned phys.
    */
   ioremap(phys: Addr, bytes: Addr): Result {
-    if (bytes <= 0n) return fail('EINVAL');
+    // phys_addr_t is unsigned: a negative phys is bad input (EINVAL), never rounded onto pfn 0
+    if (bytes <= 0n || phys < 0n) return fail('EINVAL');
     const spanStart = alignDown(phys, this.page);
     const spanEnd = alignUp(phys + bytes, this.page);
     const [first, end] = [spanStart / this.page, spanEnd / this.page];

@@ -69,13 +69,6 @@ export class BusyAreas {
     return a && vpn < a.end ? a : null;
   }
 
-  /** the first busy area that ends after vpn (the neighbour a range starting at vpn would meet) */
-  firstEndingAfter(vpn: number): VmapArea | null {
-    const a = this.tree.floor(vpn);
-    if (a && a.end > vpn) return a;
-    return a ? this.tree.next(a) : this.tree.first();
-  }
-
   list(): VmapArea[] {
     return this.tree.toArray();
   }
