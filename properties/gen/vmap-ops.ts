@@ -50,8 +50,11 @@ function ioremapArb(g: Geometry): Arbitrary<Op> {
   return fc.oneof({ arbitrary: inDevice, weight: 8 }, { arbitrary: atDeviceEnd, weight: 1 }, { arbitrary: inRam, weight: 1 });
 }
 
-/** __get_vm_area with an explicit [start, end): inside the main range mostly, or bad. */
-function explicitRangeArb(g: Geometry): Arbitrary<{ start: bigint; end: bigint }> {
+/**
+ * __get_vm_area with an explicit [start, end): inside the main range mostly, or bad; sometimes
+ * only one bound (the other is VMALLOC_START or VMALLOC_END, api/calls.ts).
+ */
+function explicitRangeArb(g: Geometry): Arbitrary<{ start?: bigint; end?: bigint }> {
   const main = g.mainVmalloc;
   const ps = g.pageSize;
   return fc
@@ -60,6 +63,8 @@ function explicitRangeArb(g: Geometry): Arbitrary<{ start: bigint; end: bigint }
       const e = s + BigInt(n) * ps;
       if (bad === 0) return { start: e, end: s }; // start >= end
       if (bad === 1) return { start: s, end: main.end + g.blockSize }; // past VMALLOC_END
+      if (bad === 2) return { start: s }; // [s, VMALLOC_END)
+      if (bad === 3) return { end: e > main.end ? main.end : e }; // [VMALLOC_START, e)
       return { start: s, end: e > main.end ? main.end : e };
     });
 }
@@ -128,7 +133,8 @@ export function vmapOpArbs(g: Geometry): OpArbs {
       op: 'get_vm_area',
       bytes: b,
       ...(flags.length > 0 ? { flags } : {}),
-      ...(r ? { start: hexOf(r.start), end: hexOf(r.end) } : {}),
+      ...(r?.start !== undefined ? { start: hexOf(r.start) } : {}),
+      ...(r?.end !== undefined ? { end: hexOf(r.end) } : {}),
     }));
   const getVmAreaAll = fc.oneof({ arbitrary: getVmArea, weight: 4 }, { arbitrary: vmallocEdgeArb(g), weight: 1 });
   const vmRamPages = fc.oneof(

@@ -90,7 +90,7 @@ export function stepLabels(c: Call, r: Result, before: AbstractState, after: Abs
   if (r.ok && r.value.kind === 'addr' && g.vmallocRanges.length > 1 && VMALLOC_SPACE.has(c.call)) {
     // an explicit __get_vm_area range is not the search over the ranges
     const first = g.vmallocRanges[0];
-    const explicit = c.call === 'get_vm_area' && c.start !== undefined;
+    const explicit = c.call === 'get_vm_area' && (c.start !== undefined || c.end !== undefined);
     if (first && !explicit && (r.value.addr < first.start || r.value.addr >= first.end)) out.add('multi-range vmalloc');
   }
   if (c.call === 'add_device') hotplugLabels(c, r.ok, r.ok ? null : r.err, before, after, g, out);
