@@ -135,7 +135,11 @@ export interface AbstractState {
   readonly tlb: readonly { readonly cpu: number; readonly runs: readonly TlbRun[] }[];
   readonly counters: Counters;
   readonly warnings: readonly Warning[];
-  /** live mappings (handles), sorted by va */
+  /**
+   * live mappings (handles), sorted by va; at one va (only when a configured window overlaps the
+   * vmalloc space: a raw map_pages handle outlives unmap_range of its pages) the machine-level
+   * ones first, older first, then the vmalloc API's, then vm_map_ram's
+   */
   readonly mappings: readonly MappingRec[];
   readonly vmap: VmapState;
   readonly blocks: BlocksState;

@@ -8,6 +8,8 @@ import { stableCell } from './stable.js';
 import { memo, patched } from './versioned-map.js';
 
 const byAddr = (a: Addr, b: Addr): number => (a < b ? -1 : a > b ? 1 : 0);
+/** the order of mappings at one va (api/state.ts) */
+const tieRank = (m: MappingRec): number => (m.kind === 'pages' || m.kind === 'device' ? 0 : m.kind === 'vm_map_ram' ? 2 : 1);
 
 /**
  * Append a run, merging it into the last one when va, pfn and level all continue. The runs
@@ -147,9 +149,10 @@ export function modelState(m: Machine, vmap: VmapAreas, mappings: MappingRec[]):
     tlb: read.tlb(),
     counters: m.tlb.counters,
     warnings: read.warnings([...m.warnings]),
-    // choice: live mappings sorted by va; equal va (possible only for raw machine-level mappings
-    // after unmap_range) keeps the older first
-    mappings: read.mappings([...mappings].sort((a, b) => byAddr(a.va, b.va))),
+    // choice (api/state.ts): live mappings sorted by va; on an equal va (possible only for raw
+    // machine-level mappings after unmap_range) machine-level ones first, then the vmalloc API's,
+    // then vm_map_ram's; among equals the older first (a stable sort of creation order)
+    mappings: read.mappings([...mappings].sort((a, b) => byAddr(a.va, b.va) || tieRank(a) - tieRank(b))),
     vmap: { areas: read.areas(vmap.areas.map((a) => ({ start: a.start, end: a.end, lazy: a.lazy }))), lazyNr: vmap.lazyNr },
     // choice: one (empty) free list per possible CPU, ascending, until blocks exist
     blocks: { blocks: [], freeLists: [...m.config.cpus.possible].sort((a, b) => a - b).map((cpu) => ({ cpu, starts: [] })) },

@@ -292,7 +292,12 @@ export class Kernel implements SystemUnderTest {
   }
 }
 
-/** merge two lists of mappings, each sorted by va (they never share a va: their ranges are disjoint) */
+/**
+ * Merge two lists of mappings, each sorted by va; on an equal va, `a`'s first (api/state.ts: the
+ * machine-level mappings, then the vmalloc API's, then vm_map_ram's). Equal va across lists
+ * happens only when a configured window overlaps the vmalloc space: a raw map_pages handle
+ * outlives unmap_range of its pages, and vmalloc may then place an area at the same va.
+ */
 function mergeByVa(a: readonly MappingRec[], b: readonly MappingRec[]): readonly MappingRec[] {
   if (b.length === 0) return a;
   if (a.length === 0) return b;
@@ -300,7 +305,7 @@ function mergeByVa(a: readonly MappingRec[], b: readonly MappingRec[]): readonly
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
-    if (j >= b.length || (i < a.length && a[i]!.va < b[j]!.va)) out.push(a[i++]!);
+    if (j >= b.length || (i < a.length && a[i]!.va <= b[j]!.va)) out.push(a[i++]!);
     else out.push(b[j++]!);
   }
   return out;

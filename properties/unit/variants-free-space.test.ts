@@ -31,6 +31,7 @@ const spans = (s: SortedArrayFreeSpace): [number, number][] => s.blocks().map((b
 
 const ops = fc.array(fc.record({ start: fc.integer({ min: BASE, max: BASE + N - 1 }), len: fc.integer({ min: 1, max: 30 }), release: fc.boolean() }), {
   maxLength: 60,
+  size: 'max', // the default size ("small") stops at 10 ops
 });
 const queries = fc.array(
   fc.record({
