@@ -122,6 +122,21 @@ describe('reduceTrace', () => {
     expect(r.trace).toEqual([{ op: 'map_pages', va: '0xf00000', pages: 3 }, { op: 'flush_all' }]);
     expect(r.oneMinimal).toBe(true);
   });
+
+  it('deletes two ops that only matter together even when they are not neighbours', () => {
+    // fails iff a flush_all and a walk_addr are there and the two ioremaps are both there or
+    // both gone (an op and the one undoing it): no single deletion and no span keeps it failing
+    // — spans of 2 are [ioremap, flush_all] and [ioremap, walk_addr] — only the pair does
+    const io = (phys: `0x${string}`): Op => ({ op: 'ioremap', phys, bytes: 4096 });
+    const fails = (t: readonly Op[]): boolean => {
+      const n = t.filter((o) => o.op === 'ioremap').length;
+      return t.some((o) => o.op === 'flush_all') && t.some((o) => o.op === 'walk_addr') && n !== 1;
+    };
+    const trace: Op[] = [io('0x1000'), { op: 'flush_all' }, io('0x2000'), { op: 'walk_addr', addr: '0x0' }];
+    const r = reduceTrace(trace, fails);
+    expect(r.trace).toEqual([{ op: 'flush_all' }, { op: 'walk_addr', addr: '0x0' }]);
+    expect(r.oneMinimal).toBe(true);
+  });
 });
 
 describe('a planted bug is caught, reduced and reported', () => {

@@ -1,8 +1,9 @@
 // harness: deterministic reduction of a failing JSON trace (checking.md §6), run after
 // fast-check's own shrinking. Candidate changes, in order: delete a span (halving sizes), delete
-// one op, drop an optional field, shrink one numeric argument toward 0. A change is kept when
+// one op, delete any two ops of a short trace, drop an optional field, shrink one numeric argument toward 0. A change is kept when
 // the trace still fails with the SAME signature; the loop ends when no single change helps, so
-// the result is 1-minimal: removing any one op makes that failure go away.
+// the result is 1-minimal: removing any one op makes that failure go away (and, for traces of
+// at most PAIRS_UP_TO ops, removing any two).
 import type { Op, Trace } from '../../api/index.js';
 
 export interface ReduceOptions {
@@ -23,6 +24,8 @@ const NUMERIC = ['pages', 'bytes', 'after', 'page', 'ref', 'count', 'delta', 'le
 /** Optional fields whose removal simplifies an op (back to its default). */
 const OPTIONAL = ['delta', 'pick', 'count', 'flags', 'start', 'end'] as const;
 const DROPPABLE_OPS_WITH_START_END = new Set(['get_vm_area']);
+/** traces up to this long also try deleting every pair of ops (not only neighbours) */
+const PAIRS_UP_TO = 16;
 
 function smaller(v: number): number[] {
   if (v === 0) return [];
@@ -90,6 +93,20 @@ export function reduceTrace(trace: Trace, fails: (t: readonly Op[]) => boolean, 
     for (let i = cur.length - 1; i >= 0; i--) {
       if (late()) return { trace: cur, tries, oneMinimal: false };
       if (attempt([...cur.slice(0, i), ...cur.slice(i + 1)])) changed = true;
+    }
+    // 2b. pairs of ops anywhere in a short trace: an op and the one that undoes it (ioremap …
+    //     iounmap, get_vm_area … free_vm_area) often only matter together and need not be
+    //     neighbours; at most PAIRS_UP_TO ops (n(n-1)/2 tries), so this stays cheap
+    if (!changed && cur.length <= PAIRS_UP_TO) {
+      pairs: for (let j = cur.length - 1; j >= 1; j--) {
+        for (let i = j - 1; i >= 0; i--) {
+          if (late()) return { trace: cur, tries, oneMinimal: false };
+          if (attempt([...cur.slice(0, i), ...cur.slice(i + 1, j), ...cur.slice(j + 1)])) {
+            changed = true;
+            break pairs;
+          }
+        }
+      }
     }
     // 3. simpler arguments, one op at a time; after a success, keep simplifying that op
     for (let i = 0; i < cur.length; i++) {
