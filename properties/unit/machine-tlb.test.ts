@@ -135,3 +135,31 @@ describe('warnings', () => {
     expect(m.toModel().warnings).toEqual([{ kind: 'overlap', addr: 0xf00000n, step: 7 }]);
   });
 });
+
+// the range's end is exclusive on both of Tlb.flushRange's paths: iterating the cached entries
+// (few cached, long range) and iterating the range's pages (many cached, short range); and a
+// flush that drops entries shows in the state's TLB runs at once (machine.md §4)
+describe('flush_tlb_kernel_range keeps the page at its end', () => {
+  const map4 = (m: Machine): void => m.vmapPageRange(vpn(0xf00000n), [0x200, 0x201, 0x202, 0x203]);
+
+  it('few cached entries, a range of 3 pages: the entry just past the range stays', () => {
+    const m = toy();
+    map4(m);
+    m.touch(0, vpn(0xf03000n));
+    m.flushTlbKernelRange(vpn(0xf00000n), vpn(0xf03000n));
+    expect(m.touch(0, vpn(0xf03000n))).toEqual({ pfn: 0x203, fromTlb: true });
+  });
+
+  it('many cached entries, a range of 1 page: only that page goes, and the state shows it', () => {
+    const m = toy();
+    map4(m);
+    for (const a of [0xf00000n, 0xf01000n, 0xf02000n, 0xf03000n]) m.touch(0, vpn(a));
+    expect(m.toModel().tlb[0]!.runs).toEqual([{ va: 0xf00000n, pages: 4, pfn: 0x200 }]);
+    m.flushTlbKernelRange(vpn(0xf01000n), vpn(0xf02000n));
+    expect(m.toModel().tlb[0]!.runs).toEqual([
+      { va: 0xf00000n, pages: 1, pfn: 0x200 },
+      { va: 0xf02000n, pages: 2, pfn: 0x202 },
+    ]);
+    expect(m.touch(0, vpn(0xf02000n))).toEqual({ pfn: 0x202, fromTlb: true });
+  });
+});
