@@ -140,7 +140,9 @@ describe('warnings', () => {
 // (few cached, long range) and iterating the range's pages (many cached, short range); and a
 // flush that drops entries shows in the state's TLB runs at once (machine.md §4)
 describe('flush_tlb_kernel_range keeps the page at its end', () => {
-  const map4 = (m: Machine): void => m.vmapPageRange(vpn(0xf00000n), [0x200, 0x201, 0x202, 0x203]);
+  const map4 = (m: Machine): void => {
+    m.vmapPageRange(vpn(0xf00000n), [0x200, 0x201, 0x202, 0x203]);
+  };
 
   it('few cached entries, a range of 3 pages: the entry just past the range stays', () => {
     const m = toy();
