@@ -48,7 +48,7 @@ print(`1. vmap area allocator: implementation (src) vs model — ${alloc.config}
 print("   path 'allocator': alloc_vmap_area + free_unmap_vmap_area + end-of-op drain, called directly on both sides");
 print("   path 'call()':    get_vm_area(4 KiB) + free_vm_area through SystemUnderTest.call() on both sides");
 print('   one area = 1 page + guard page; no page allocated, nothing mapped: RAM is not a limit. op = one free or one allocation;');
-print('   steady-state mix at a fixed live count (free a random live area, allocate one). Model populations are written');
+print('   steady-state mix at a fixed live count (free a random live area, allocate one); rates: the median of 5 timed rounds. Model populations are written');
 print(`   directly (checked equal to a by-calls build at 10^3: ${alloc.buildChecked ? 'yes' : 'NO'}); the model is time-bounded, not skipped.`);
 const allocRows: string[][] = [];
 for (const p of ['allocator', 'call()'] as const) {
