@@ -4,21 +4,9 @@
 // addresses are vpns (pages). The WARN tests break the allocator's state by hand (an area in a
 // tree it was never carved for) — the only way to reach the kernel's "vmalloc bug" WARNs.
 import { describe, expect, it } from 'vitest';
-import { FreeTree, VmapAllocator, VmapArea, type AreaOwner, type VmapHost } from '../../src/vmap/index.js';
+import { FreeTree, VmapAllocator, VmapArea } from '../../src/vmap/index.js';
 import { MAX_EXACT_ORDER } from '../../src/vmap/free-tree.js';
-
-const OWNER: AreaOwner = { type: 'vm_map_ram', data: null };
-
-/** A host that logs every call; `unmap` is what vunmap_page_range answers. */
-function recordingHost(unmap: 'EINVAL' | null = null) {
-  const log: string[] = [];
-  const host: VmapHost = {
-    vunmapPageRange: (s, e) => (log.push(`unmap ${s}-${e}`), unmap),
-    flushTlbKernelRange: (s, e) => void log.push(`flush ${s}-${e}`),
-    warn: (k, v) => void log.push(`warn ${k} ${v}`),
-  };
-  return { host, log };
-}
+import { OWNER, recordingHost } from './vmap-host-fixture.js';
 
 const spans = (xs: readonly { start: number; end: number }[]): [number, number][] => xs.map((x) => [x.start, x.end]);
 
@@ -57,29 +45,23 @@ describe('alloc_vmap_area argument edges (vmap.md §2)', () => {
 
 describe('WARN paths: overlaps the kernel reports as "vmalloc bug" and survives', () => {
   // insert_vmap_area → find_va_links: a new busy area overlapping a busy neighbour is WARNed
-  // and not linked. Reached here by a busy area that was never carved out of the free tree.
-  // tries: busy X = [0, 4) planted, free still [0, 16); allocate 2 pages from vstart 2
-  //   |XX[XX)..........|   the fit [2, 4) lies inside X: X is the left neighbour (floor of 2)
-  // expects: WARN overlap at 2, the busy tree still holds X alone
-  it('an area overlapping its left busy neighbour is WARNed and not inserted', () => {
+  // and not linked. Reached here by a busy area X that was never carved out of the free tree
+  // (free space is still all of [0, 16)).
+  //   left:  X = [0, 4), 2 pages from vstart 2: the fit [2, 4) lies inside X (X is the floor of 2)
+  //          |XX[XX)..........|
+  //   right: X = [4, 8), 2 pages from vstart 3: the fit [3, 5); no busy area at or below 3
+  //          |...[X|XXX)........|
+  // expects: WARN overlap at vstart, the busy tree still holds X alone
+  it.each([
+    ['left', 0, 4, 2],
+    ['right', 4, 8, 3],
+  ] as const)('an area overlapping its %s busy neighbour is WARNed and not inserted', (_side, xs, xe, vstart) => {
     const { host, log } = recordingHost();
     const va = new VmapAllocator(host, [[0, 16]], 1000);
-    va.busy.insert(new VmapArea(0, 4, OWNER));
-    va.allocVmapArea(2, 1, 2, 16, OWNER);
-    expect(log).toEqual(['warn overlap 2']);
-    expect(spans(va.busy.list())).toEqual([[0, 4]]);
-  });
-
-  // tries: busy X = [4, 8) planted; allocate 2 pages from vstart 3: the fit [3, 5)
-  //   |...[X|XXX)........|   no busy area at or below 3; X is the right neighbour
-  // expects: WARN overlap at 3, the busy tree still holds X alone
-  it('an area overlapping its right busy neighbour is WARNed and not inserted', () => {
-    const { host, log } = recordingHost();
-    const va = new VmapAllocator(host, [[0, 16]], 1000);
-    va.busy.insert(new VmapArea(4, 8, OWNER));
-    va.allocVmapArea(2, 1, 3, 16, OWNER);
-    expect(log).toEqual(['warn overlap 3']);
-    expect(spans(va.busy.list())).toEqual([[4, 8]]);
+    va.busy.insert(new VmapArea(xs, xe, OWNER));
+    va.allocVmapArea(2, 1, vstart, 16, OWNER);
+    expect(log).toEqual([`warn overlap ${vstart}`]);
+    expect(spans(va.busy.list())).toEqual([[xs, xe]]);
   });
 
   // __purge_vmap_area_lazy → merge_or_add_vmap_area → find_va_links: a lazy area overlapping free

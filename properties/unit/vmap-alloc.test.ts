@@ -1,21 +1,10 @@
 // Unit: alloc_vmap_area, lazy freeing and purge (src/vmap/allocator.ts) on a recording host —
 // no machine needed. Addresses in the comments are bytes (4 KiB pages); the allocator works in pages.
 import { describe, it, expect } from 'vitest';
-import { VmapAllocator, type VmapHost } from '../../src/vmap/index.js';
+import { VmapAllocator } from '../../src/vmap/index.js';
 import { lazyMaxPages, fls } from '../../src/vmap/index.js';
-import { VmapArea, type AreaOwner } from '../../src/vmap/index.js';
-
-const OWNER: AreaOwner = { type: 'vm_map_ram', data: null };
-
-function recordingHost() {
-  const log: string[] = [];
-  const host: VmapHost = {
-    vunmapPageRange: (s, e) => (log.push(`unmap ${s}-${e}`), null),
-    flushTlbKernelRange: (s, e) => void log.push(`flush ${s}-${e}`),
-    warn: (k, v) => void log.push(`warn ${k} ${v}`),
-  };
-  return { host, log };
-}
+import { VmapArea } from '../../src/vmap/index.js';
+import { OWNER, recordingHost } from './vmap-host-fixture.js';
 
 const addr = (r: VmapArea | string): number | string => (typeof r === 'string' ? r : r.start * 0x1000);
 

@@ -3,23 +3,9 @@
 // correct after EVERY step, and the tree always holds exactly the keys a plain Set holds.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { RbTree, maxAugment, type RbNode } from '../../src/vmap/index.js';
+import { RbTree } from '../../src/vmap/index.js';
 import { checkRbTree } from '../../src/vmap/index.js';
-
-class Node implements RbNode<Node> {
-  left: Node | null = null;
-  right: Node | null = null;
-  parent: Node | null = null;
-  red = false;
-  aug = 0;
-  constructor(
-    public start: number,
-    public weight: number,
-  ) {}
-}
-
-// the augmented value: the largest weight in the subtree (what subtree_max_size is for free blocks)
-const maxWeight = maxAugment<Node>((n) => n.weight);
+import { Node, maxWeight } from './rbtree-fixture.js';
 
 const SEED = Number(process.env.VMCHECK_SEED ?? 424242);
 

@@ -18,13 +18,12 @@ import { createModel } from '../../model/index.js';
 import { createKernel } from '../../src/index.js';
 import { VmemAltmap, altmapAllocBlockBuf } from '../../src/vmemmap/altmap.js';
 import { configByName } from '../configs.js';
+import { OK, err } from './vmemmap-fixture.js';
 
 const SIDES: readonly [string, SutFactory][] = [
   ['impl', createKernel],
   ['model', createModel],
 ];
-const OK: Result = { ok: true, value: { kind: 'none' } };
-const err = (e: string): Result => ({ ok: false, err: e }) as Result;
 const TOY = configByName('toy24');
 
 describe('removing the middle of hot-added RAM', () => {
