@@ -2,9 +2,8 @@
 // fast-check's own shrinking. Candidate changes, in order: delete a span (halving sizes), delete
 // one op, delete any two ops of a short trace, drop an optional field, shrink one numeric
 // argument toward 0. A change is kept when the trace still fails with the SAME signature; the
-// loop ends when no single change helps, so
-// the result is 1-minimal: removing any one op makes that failure go away (and, for traces of
-// at most PAIRS_UP_TO ops, removing any two).
+// loop ends when no single change helps, so the result is 1-minimal: removing any one op makes
+// that failure go away (and, for traces of at most PAIRS_UP_TO ops, removing any two).
 import type { Op, Trace } from '../../api/index.js';
 
 export interface ReduceOptions {
