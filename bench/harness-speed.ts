@@ -2,26 +2,28 @@
 // the harness itself"), per configuration and subsystem. The generated traces of every cell run
 // through properties/harness/runner.ts `runTrace` — the very function every property calls, so
 // the loop, the `before` snapshots, checkFinal with the sides, labels and handle resolution are
-// exactly what `npm test` pays:
+// exactly what `npm test` pays.
+// Each trace in turn:
 //   1. recorded (not timed): both sides run behind bench/tape.ts recorders;
-//   2. end-to-end (timed): both sides run, nothing recorded;
-//   3. harness only (timed): both sides replayed from the recording — results, states (the
-//      same objects, so the harness's identity short-cuts behave as in 2), is_vmalloc_addr
+//   2. harness only (timed), at once: both sides replayed from that recording — results, states
+//      (the same objects, so the harness's identity short-cuts behave as in 3), is_vmalloc_addr
 //      answers and selfCheck lines cost an array read. Left: the comparisons, every invariant,
-//      the is_vmalloc_addr probes, the handle table, the labels.
-// Steady state, as `npm test` and a hunt run (thousands of traces through the same code): one
-// untimed warm-up round over ALL cells first (so no cell pays for the JIT compiling code another
-// cell then uses), then each cell in turn: recorded, `rounds` timed rounds, its recording
-// dropped; a cell's rate is its steps over its CPU time summed over the timed rounds. Each round
-// re-runs the same traces from scratch (fresh sides, fresh handle tables; the replay reads the
-// same recording). Only one cell's recording is alive at a time: a recording keeps every state
-// of every step, and with all 27 cells' recordings alive each major GC marked them all — a
-// third of the CPU went to the garbage collector, a cost `npm test` (no recordings) never pays.
+//      the is_vmalloc_addr probes, the handle table, the labels. The recording is then dropped;
+//   3. end to end (timed): both sides run, nothing recorded.
 // The replay must end as the recording did (same outcome, same steps, every answer asked for);
 // otherwise measureHarness throws rather than report a figure for different work.
+// Why one trace at a time, replayed right after its recording: in npm test the harness reads
+// states the sides have just built, and only the current ones are alive. Recording a whole cell
+// (20 traces) first and replaying it after an end-to-end pass had the harness read every state
+// from memory the pass had long evicted, with the whole recording alive for the collector to
+// mark: the same traces on the same commit ran at 9.4k ops/s that way and at 29-32k replayed
+// right after their recording (vmap traces, AMD EPYC, session 5). Steady state, as `npm test`
+// and a hunt run: one untimed warm-up round over ALL cells first (so no cell pays for the JIT
+// compiling code another cell then uses), then each cell `rounds` times; a cell's rate is its
+// steps over its CPU time summed over the timed runs.
 // Rates are per CPU-second of this process (process.cpuUsage): the machine is shared.
 import fc from 'fast-check';
-import type { MachineConfig, Op } from '../api/index.js';
+import type { MachineConfig, Op, SystemUnderTest } from '../api/index.js';
 import type { Subsystem } from '../properties/gen/index.js';
 import { traceArb } from '../properties/gen/index.js';
 import type { Pair, TraceOutcome } from '../properties/harness/runner.js';
@@ -29,12 +31,13 @@ import { runTrace } from '../properties/harness/runner.js';
 import { IMPLEMENTATIONS } from '../properties/implementations.js';
 import { collectGarbage, cpuMs } from './env.js';
 import { newTape, playingPair, recordingPair } from './tape.js';
-import type { Tape } from './tape.js';
 
 export interface HarnessRow {
   readonly config: string;
   readonly subsystem: Subsystem;
   readonly traces: number;
+  /** trace runs timed: traces × rounds */
+  readonly runs: number;
   /** checked steps over the timed rounds (calls executed; ops whose reference did not resolve
    *  are not counted): the cell's steps × rounds */
   readonly ops: number;
@@ -42,8 +45,17 @@ export interface HarnessRow {
   readonly harnessOpsPerCpuSec: number;
   /** both sides executing and checked, as in `npm test` */
   readonly endToEndOpsPerCpuSec: number;
+  /**
+   * The cross-check, in situ: the end-to-end run's wall time minus the wall time spent inside
+   * the sides (every call, state, is_vmalloc_addr and selfCheck, each between two
+   * performance.now() reads): the harness's share of a real run, with the sides' cache
+   * footprint and garbage around it. Wall clock, so only meaningful on an idle machine.
+   */
+  readonly inSituOpsPerSec: number;
   readonly harnessCpuMs: number;
   readonly endToEndCpuMs: number;
+  /** end-to-end wall ms outside the sides (see inSituOpsPerSec) */
+  readonly inSituMs: number;
   /** all CPU time of the cell: generation, recording, both timed runs */
   readonly cpuMs: number;
   /** the failure of each trace that failed (none expected: the real pair refines the model) */
@@ -79,66 +91,74 @@ interface Cell {
   readonly traces: readonly Op[][];
   endToEndCpuMs: number;
   harnessCpuMs: number;
+  inSituMs: number;
   cpuMs: number;
 }
 
-/** One cell's recording: alive only while the cell is measured. */
-interface Recording {
-  readonly tapes: readonly { readonly model: Tape; readonly impl: Tape }[];
-  readonly recorded: readonly TraceOutcome[];
-  /** checked steps of one pass over the traces */
+/** Wraps a side so that the wall time spent inside it adds up in `clock.ms`. */
+function timedSide(inner: SystemUnderTest, clock: { ms: number }): SystemUnderTest {
+  const time = <T>(f: () => T): T => {
+    const t0 = performance.now();
+    try {
+      return f();
+    } finally {
+      clock.ms += performance.now() - t0;
+    }
+  };
+  return {
+    call: (c) => time(() => inner.call(c)),
+    state: () => time(() => inner.state()),
+    isVmallocAddr: (a) => time(() => inner.isVmallocAddr(a)),
+    selfCheck: () => time(() => inner.selfCheck?.() ?? []),
+  };
+}
+
+/** One trace measured once: its checked steps, its outcome, and the CPU ms of each timed run. */
+interface TraceRun {
   readonly steps: number;
-  readonly failures: readonly string[];
+  readonly failure: string | null;
+  readonly harnessMs: number;
+  readonly endToEndMs: number;
+  readonly inSituMs: number;
 }
 
 function newCell(config: MachineConfig, subsystem: Subsystem, nTraces: number, ops: number, seed: number): Cell {
   const c0 = cpuMs();
   const traces: Op[][] = fc.sample(traceArb(config, subsystem, { ops }), { seed, numRuns: nTraces });
-  return { config, subsystem, traces, endToEndCpuMs: 0, harnessCpuMs: 0, cpuMs: cpuMs() - c0 };
+  return { config, subsystem, traces, endToEndCpuMs: 0, harnessCpuMs: 0, inSituMs: 0, cpuMs: cpuMs() - c0 };
 }
 
-function record(pair: Pair, cell: Cell): Recording {
-  const tapes: { model: Tape; impl: Tape }[] = [];
-  const recorded: TraceOutcome[] = [];
-  for (const trace of cell.traces) {
-    const t = { model: newTape(), impl: newTape() };
-    tapes.push(t);
-    recorded.push(runTrace(recordingPair(pair, t), cell.config, trace));
-  }
-  const steps = recorded.reduce((n, o) => n + o.stats.steps, 0);
-  const failures = recorded.flatMap((o) => (o.ok ? [] : [o.failure.message]));
-  return { tapes, recorded, steps, failures };
-}
-
-/** One end-to-end pass over the cell's traces; returns its CPU ms. */
-function endToEnd(pair: Pair, cell: Cell, rec: Recording): number {
-  const e0 = cpuMs();
-  let steps = 0;
-  for (const trace of cell.traces) steps += runTrace(pair, cell.config, trace).stats.steps;
-  const ms = cpuMs() - e0;
-  if (steps !== rec.steps) throw new Error(`bench/harness-speed: ${cell.config.name}/${cell.subsystem}: ${rec.steps} steps recorded, ${steps} end to end`);
-  return ms;
-}
-
-/** One harness-only pass (replayed sides) over the cell's traces; returns its CPU ms. */
-function harnessOnly(pair: Pair, cell: Cell, rec: Recording): number {
-  const players = rec.tapes.map((t) => playingPair(pair.name, t));
+/**
+ * One trace: recorded (untimed), replayed at once through the harness alone (timed: the states
+ * are as fresh as in npm test, where the harness reads what the sides just built), its
+ * recording dropped, then run end to end (timed). The replay must end as the recording did.
+ */
+function measureTrace(pair: Pair, cell: Cell, i: number): TraceRun {
+  const trace = cell.traces[i]!;
+  const tapes = { model: newTape(), impl: newTape() };
+  const recorded = runTrace(recordingPair(pair, tapes), cell.config, trace);
+  const player = playingPair(pair.name, tapes);
   const h0 = cpuMs();
-  const replayed: TraceOutcome[] = [];
-  for (let i = 0; i < cell.traces.length; i++) replayed.push(runTrace(players[i]!.pair, cell.config, cell.traces[i]!));
-  const ms = cpuMs() - h0;
-  for (let i = 0; i < cell.traces.length; i++) {
-    const r = replayed[i]!;
-    const o = rec.recorded[i]!;
-    const why = outcomeText(r) !== outcomeText(o) ? `recorded: ${outcomeText(o)}; replayed: ${outcomeText(r)}` : players[i]!.rest();
-    if (why) throw new Error(`bench/harness-speed: ${cell.config.name}/${cell.subsystem} trace ${i + 1}: the replay is not the recorded run — ${why}`);
+  const replayed = runTrace(player.pair, cell.config, trace);
+  const harnessMs = cpuMs() - h0;
+  const why = outcomeText(replayed) !== outcomeText(recorded) ? `recorded: ${outcomeText(recorded)}; replayed: ${outcomeText(replayed)}` : player.rest();
+  if (why) throw new Error(`bench/harness-speed: ${cell.config.name}/${cell.subsystem} trace ${i + 1}: the replay is not the recorded run — ${why}`);
+  const inSides = { ms: 0 };
+  const timed: Pair = { name: pair.name, model: (c) => timedSide(pair.model(c), inSides), impl: (c) => timedSide(pair.impl(c), inSides) };
+  const e0 = cpuMs();
+  const w0 = performance.now();
+  const direct = runTrace(timed, cell.config, trace);
+  const wall = performance.now() - w0;
+  const endToEndMs = cpuMs() - e0;
+  if (direct.stats.steps !== recorded.stats.steps) {
+    throw new Error(`bench/harness-speed: ${cell.config.name}/${cell.subsystem} trace ${i + 1}: ${recorded.stats.steps} steps recorded, ${direct.stats.steps} end to end`);
   }
-  return ms;
+  return { steps: recorded.stats.steps, failure: recorded.ok ? null : recorded.failure.message, harnessMs, endToEndMs, inSituMs: wall - inSides.ms };
 }
 
 /**
  * Harness speed for every configuration × subsystem, in that order: one untimed warm-up round
- * over all cells, then each cell recorded and timed `rounds` times (see the file comment).
+ * over all cells, then each cell measured `rounds` times (see the file comment).
  */
 export function measureHarness(opts: HarnessOptions): HarnessRow[] {
   const pair = opts.pair ?? IMPLEMENTATIONS[0];
@@ -149,35 +169,40 @@ export function measureHarness(opts: HarnessOptions): HarnessRow[] {
   for (const config of opts.configs) for (const s of opts.subsystems) cells.push(newCell(config, s, opts.traces, opts.ops, seed));
   for (const cell of cells) {
     const c0 = cpuMs();
-    const rec = record(pair, cell);
-    endToEnd(pair, cell, rec);
-    harnessOnly(pair, cell, rec);
+    for (let i = 0; i < cell.traces.length; i++) measureTrace(pair, cell, i);
     cell.cpuMs += cpuMs() - c0;
   }
   const rows: HarnessRow[] = [];
   for (const cell of cells) {
     collectGarbage();
     const c0 = cpuMs();
-    const rec = record(pair, cell);
+    let steps = 0;
+    let failures: string[] = [];
     for (let r = 0; r < rounds; r++) {
-      collectGarbage();
-      cell.endToEndCpuMs += endToEnd(pair, cell, rec);
-      collectGarbage();
-      cell.harnessCpuMs += harnessOnly(pair, cell, rec);
+      for (let i = 0; i < cell.traces.length; i++) {
+        const t = measureTrace(pair, cell, i);
+        cell.harnessCpuMs += t.harnessMs;
+        cell.endToEndCpuMs += t.endToEndMs;
+        cell.inSituMs += t.inSituMs;
+        steps += t.steps;
+        if (r === 0 && t.failure !== null) failures = [...failures, t.failure];
+      }
     }
     cell.cpuMs += cpuMs() - c0;
-    const ops = rec.steps * rounds;
     const row: HarnessRow = {
       config: cell.config.name,
       subsystem: cell.subsystem,
       traces: cell.traces.length,
-      ops,
-      harnessOpsPerCpuSec: rate(ops, cell.harnessCpuMs),
-      endToEndOpsPerCpuSec: rate(ops, cell.endToEndCpuMs),
+      runs: cell.traces.length * rounds,
+      ops: steps,
+      harnessOpsPerCpuSec: rate(steps, cell.harnessCpuMs),
+      endToEndOpsPerCpuSec: rate(steps, cell.endToEndCpuMs),
+      inSituOpsPerSec: rate(steps, cell.inSituMs),
       harnessCpuMs: cell.harnessCpuMs,
       endToEndCpuMs: cell.endToEndCpuMs,
+      inSituMs: cell.inSituMs,
       cpuMs: cell.cpuMs,
-      failures: rec.failures,
+      failures,
     };
     rows.push(row);
     opts.onRow?.(row);
@@ -186,13 +211,16 @@ export function measureHarness(opts: HarnessOptions): HarnessRow[] {
 }
 
 export interface HarnessTotals {
+  /** trace runs timed (traces × rounds) */
   readonly traces: number;
   readonly ops: number;
   readonly harnessCpuMs: number;
   readonly endToEndCpuMs: number;
+  readonly inSituMs: number;
   /** all checked steps over all harness-only CPU time: cells weighted by their steps */
   readonly harnessOpsPerCpuSec: number;
   readonly endToEndOpsPerCpuSec: number;
+  readonly inSituOpsPerSec: number;
   readonly harnessTracesPerCpuSec: number;
   readonly endToEndTracesPerCpuSec: number;
 }
@@ -202,19 +230,23 @@ export function harnessTotals(rows: readonly HarnessRow[]): HarnessTotals {
   let ops = 0;
   let h = 0;
   let e = 0;
+  let w = 0;
   for (const r of rows) {
-    traces += r.traces;
+    traces += r.runs;
     ops += r.ops;
     h += r.harnessCpuMs;
     e += r.endToEndCpuMs;
+    w += r.inSituMs;
   }
   return {
     traces,
     ops,
     harnessCpuMs: h,
     endToEndCpuMs: e,
+    inSituMs: w,
     harnessOpsPerCpuSec: rate(ops, h),
     endToEndOpsPerCpuSec: rate(ops, e),
+    inSituOpsPerSec: rate(ops, w),
     harnessTracesPerCpuSec: rate(traces, h),
     endToEndTracesPerCpuSec: rate(traces, e),
   };

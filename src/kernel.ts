@@ -57,6 +57,7 @@ export class Kernel implements SystemUnderTest {
   /** live machine-level mappings, sorted by start */
   private readonly live: Mapping[] = [];
   private mappingsView: readonly MappingRec[] = [];
+  private mergeCache: { raw: readonly MappingRec[]; vm: readonly MappingRec[]; ram: readonly MappingRec[]; merged: readonly MappingRec[] } | null = null;
 
   constructor(
     readonly config: MachineConfig,
@@ -275,11 +276,23 @@ export class Kernel implements SystemUnderTest {
   state(): AbstractState {
     return {
       ...this.machine.toModel(),
-      mappings: mergeByVa(mergeByVa(this.mappingsView, this.vmalloc.mappings()), this.vmMapRam.mappings()),
+      mappings: this.mergedMappings(),
       vmap: this.vmalloc.toModel(),
       blocks: this.vmMapRam.blocks.toModel(this.machine.geometry.pageShift),
       vmemmap: this.vmemmap.toModel(),
     };
+  }
+
+  /** the three sources' mappings merged by va; the same array again while none of them changed */
+  private mergedMappings(): readonly MappingRec[] {
+    const raw = this.mappingsView;
+    const vm = this.vmalloc.mappings();
+    const ram = this.vmMapRam.mappings();
+    const c = this.mergeCache;
+    if (c && c.raw === raw && c.vm === vm && c.ram === ram) return c.merged;
+    const merged = mergeByVa(mergeByVa(raw, vm), ram);
+    this.mergeCache = { raw, vm, ram, merged };
+    return merged;
   }
 
   isVmallocAddr(a: Addr): boolean {

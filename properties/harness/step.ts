@@ -108,7 +108,7 @@ function run<T>(f: () => T): { ok: true; v: T } | { ok: false; e: string } {
  * same verdict: re-checking them would check nothing new (checking.md §2, "at least as strict
  * in effect"). Only a held verdict is remembered; a violation is always recomputed.
  */
-const held = new Map<string, { config: InvariantCtx['config']; parts: readonly unknown[] }>();
+const held: ({ config: InvariantCtx['config']; parts: readonly unknown[] } | undefined)[] = INVARIANTS.map(() => undefined);
 
 function sameParts(a: readonly unknown[], b: readonly unknown[]): boolean {
   if (a.length !== b.length) return false;
@@ -118,16 +118,21 @@ function sameParts(a: readonly unknown[], b: readonly unknown[]): boolean {
 
 /** Invariants on one state; the first violation as [name, message], or null. */
 export function firstViolation(s: AbstractState, ctx: InvariantCtx, all = false): [string, string] | null {
-  for (const inv of INVARIANTS) {
+  for (let i = 0; i < INVARIANTS.length; i++) {
+    const inv = INVARIANTS[i] as (typeof INVARIANTS)[number];
     const parts = inv.reads?.(s);
-    const last = held.get(inv.name);
+    const last = held[i];
     if (!all && parts && last && last.config === ctx.config && sameParts(last.parts, parts)) continue;
     const msg = inv.check(s, ctx);
     if (msg !== null) {
-      held.delete(inv.name);
+      held[i] = undefined;
       return [inv.name, msg];
     }
-    if (parts) held.set(inv.name, { config: ctx.config, parts });
+    if (!parts) continue;
+    if (last) {
+      last.config = ctx.config;
+      last.parts = parts;
+    } else held[i] = { config: ctx.config, parts };
   }
   return null;
 }
@@ -246,7 +251,9 @@ function finish(
   // runner's at the end of the trace); the path of the first difference only on a mismatch
   const full = step % FULL_EVERY === 0;
   const verified = before && !full ? { a: before.model, b: before.impl } : undefined;
-  const equal = same || (stateEqual(after.model, after.impl, false, verified) && (!full || deepEqual(after.model, after.impl)));
+  // (fields beyond api/state.ts only in that generic comparison: every FULL_EVERY steps and at
+  // the end of the trace, like the sides' self-checks)
+  const equal = same || (stateEqual(after.model, after.impl, false, verified, false) && (!full || deepEqual(after.model, after.impl)));
   const d = equal ? null : firstDiff(after.model, after.impl);
   if (d) {
     const m = formatValue(d.left, w);

@@ -26,8 +26,9 @@ export function altmapAccounting(s: AbstractState, ctx: InvariantCtx): string | 
   const A = hexAt(ctx.geo.w);
   const leak = s.warnings.find((w) => w.kind === ALTMAP_LEAK);
   if (leak) return `a device at ${A(leak.addr)} was removed with its altmap not back to alloc == 0 (step ${leak.step})`;
-  const units = vmemmapUnits(s, ctx, v);
   const altmaps = s.vmemmap.altmaps;
+  // the units only when some altmap's blocks are to be found among them
+  const units = altmaps.length > 0 ? vmemmapUnits(s, ctx, v) : [];
   for (let i = 0; i < altmaps.length; i++) {
     const a = altmaps[i]!;
     const name = `altmap ${h(a.basePfn)}..${h(a.endPfn)}`;

@@ -3,9 +3,10 @@
 // mapping of a vmap-level kind lies inside a busy area; every block is a busy area of exactly
 // VMAP_BLOCK_SIZE, aligned to it, in the main range; its sub-allocations lie inside it, below
 // the bump pointer, without overlapping; a small vm_map_ram mapping starts a sub-allocation.
-import type { AbstractState, AreaRec, BlockRec } from '../../api/index.js';
+import type { AbstractState, AreaRec, BlockRec, MappingRec } from '../../api/index.js';
 import { hex, hexAt } from '../harness/geometry.js';
 import type { InvariantCtx } from './context.js';
+import { areaView, mappingView, pow2 } from './numeric.js';
 
 const VMAP_KINDS: ReadonlySet<string> = new Set(['vmalloc', 'vmap', 'ioremap', 'vm_area', 'vm_map_ram']);
 
@@ -52,6 +53,108 @@ function inVmallocSpace(g: InvariantCtx['geo'], start: bigint, end: bigint): boo
 }
 
 export function areasDisjoint(s: AbstractState, ctx: InvariantCtx): string | null {
+  return areasFine(s, ctx) ? null : areasCheck(s, ctx);
+}
+
+/** the vmalloc ranges as page numbers, once per geometry */
+const rangeVpns = new WeakMap<InvariantCtx['geo'], Float64Array>();
+
+function vmallocVpns(g: InvariantCtx['geo']): Float64Array {
+  let r = rangeVpns.get(g);
+  if (!r) {
+    const sh = BigInt(g.pageShift);
+    r = Float64Array.from(g.vmallocRanges.flatMap((x) => [Number(x.start >> sh), Number(x.end >> sh)]));
+    rangeVpns.set(g, r);
+  }
+  return r;
+}
+
+/**
+ * The fast path: the same conditions on page numbers (numeric.ts: exact doubles) instead of
+ * bigints. Sound: true only when areasCheck (the definition) would find nothing; false — a
+ * violation, or a state the page-number views cannot represent exactly — sends the state to
+ * areasCheck, which names the violation.
+ */
+function areasFine(s: AbstractState, ctx: InvariantCtx): boolean {
+  const g = ctx.geo;
+  const av = areaView(s.vmap.areas, g);
+  const mv = mappingView(s.mappings, g);
+  if (!av.allExact || !mv.allExact || g.vmallocRanges.some((r) => BigInt.asUintN(g.pageShift, r.start) !== 0n || BigInt.asUintN(g.pageShift, r.end) !== 0n)) return false;
+  const ranges = vmallocVpns(g);
+  const areas = s.vmap.areas;
+  for (let i = 0; i < av.n; i++) {
+    const st = av.start[i] as number;
+    const en = av.end[i] as number;
+    if (st >= en) return false;
+    let inside = false;
+    for (let k = 0; k < ranges.length; k += 2) if ((ranges[k] as number) <= st && en <= (ranges[k + 1] as number)) inside = true;
+    if (!inside) return false;
+    if (i + 1 < av.n && en > (av.start[i + 1] as number)) return false;
+  }
+  let j = -1;
+  let lastVpn = -1;
+  const ms = s.mappings;
+  for (let i = 0; i < mv.n; i++) {
+    if (!VMAP_KINDS.has((ms[i] as MappingRec).kind)) continue;
+    const vpn = mv.vpn[i] as number;
+    if (vpn < lastVpn) j = -1;
+    lastVpn = vpn;
+    while (j + 1 < av.n && (av.start[j + 1] as number) <= vpn) j++;
+    if (j < 0 || (areas[j] as AreaRec).lazy || (mv.guardEnd[i] as number) > (av.end[j] as number)) return false;
+  }
+  const bits = g.vmapBbmapBits;
+  const blocks = s.blocks.blocks;
+  const blockPages = Number(g.blockSize >> BigInt(g.pageShift));
+  const blockVpn = new Float64Array(blocks.length);
+  for (let bi = 0; bi < blocks.length; bi++) {
+    const b = blocks[bi] as BlockRec;
+    const end = b.start + g.blockSize;
+    if (b.start % g.blockSize !== 0n || b.start < g.mainVmalloc.start || end > g.mainVmalloc.end) return false;
+    const a = areas[areaIndexAt(areas, b.start)];
+    if (!a || a.start !== b.start || a.end !== end || a.lazy) return false;
+    blockVpn[bi] = Number(b.start >> BigInt(g.pageShift));
+    const bump = bits - b.free;
+    let prevEnd = 0;
+    let lastOffset = -Infinity;
+    for (const sub of b.subs) {
+      // out of offset order: left to areasCheck, which sorts
+      if (sub.offset < lastOffset) return false;
+      lastOffset = sub.offset;
+      const subEnd = sub.offset + pow2(sub.order);
+      if (sub.offset < prevEnd || sub.offset < 0 || subEnd > bump) return false;
+      prevEnd = subEnd;
+    }
+  }
+  for (let i = 0; i < mv.n; i++) {
+    const m = ms[i] as MappingRec;
+    if (m.kind !== 'vm_map_ram' || m.pages > g.vmapMaxAlloc) continue;
+    const vpn = mv.vpn[i] as number;
+    // blockAt on page numbers: the last block starting at or below vpn
+    let lo = 0;
+    let hi = blocks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((blockVpn[mid] as number) <= vpn) lo = mid + 1;
+      else hi = mid;
+    }
+    const b = blocks[lo - 1];
+    if (!b || vpn >= (blockVpn[lo - 1] as number) + blockPages) return false;
+    const off = vpn - (blockVpn[lo - 1] as number);
+    let found = false;
+    for (const x of b.subs) {
+      if (x.offset === off) {
+        if (pow2(x.order) < m.pages) return false;
+        found = true;
+        break;
+      }
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
+/** The definition, on the state's own bigints; names the first violation. */
+function areasCheck(s: AbstractState, ctx: InvariantCtx): string | null {
   const g = ctx.geo;
   const A = hexAt(g.w);
   const ps = g.pageSize;

@@ -18,15 +18,27 @@ export const IS_VMALLOC_ADDR_CORRECT = 'is-vmalloc-addr-correct';
 /** pseudo-random addresses per step */
 const RANDOM_PROBES = 4;
 
-/** FNV-1a over the text: a 32-bit seed. */
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
+/** FNV-1a over the text, continuing from hash h (the offset basis for a fresh hash): a 32-bit seed. */
+function fnv1a(text: string, h = 0x811c9dc5): number {
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h >>> 0;
 }
+
+const prefixHash = new Map<string, number>();
+
+/** fnv1a(`${name}:${step}`), the hash of `${name}:` made once per configuration name */
+function stepSeed(name: string, step: number): number {
+  let h = prefixHash.get(name);
+  if (h === undefined) {
+    h = fnv1a(`${name}:`);
+    prefixHash.set(name, h);
+  }
+  return fnv1a(String(step), h);
+}
+
 
 /** xorshift32: the next state (never 0 from a non-zero state). */
 function xorshift(x: number): number {
@@ -37,15 +49,15 @@ function xorshift(x: number): number {
   return x >>> 0;
 }
 
-/** `n` pseudo-random bigints in [0, bound), from the seed (64 random bits each, reduced). */
-function draws(seed: number, n: number, bound: Addr): Addr[] {
+/** `n` pseudo-random bigints in [0, 2^bits), from the seed (64 random bits each, reduced). */
+function draws(seed: number, n: number, bits: number): Addr[] {
   let x = seed === 0 ? 0x9e3779b9 : seed;
   const out: Addr[] = [];
   for (let i = 0; i < n; i++) {
     x = xorshift(x);
     const hi = BigInt(x);
     x = xorshift(x);
-    out.push(((hi << 32n) | BigInt(x)) % bound);
+    out.push(BigInt.asUintN(bits, (hi << 32n) | BigInt(x)));
   }
   return out;
 }
@@ -105,12 +117,12 @@ export function vmallocAddrProbes(state: AbstractState, ctx: InvariantCtx, step:
     if (e >= 0n && e < top) probes.push(e);
     if (e >= -1n && e + 1n < top) probes.push(e + 1n);
   }
-  const seed = fnv1a(`${ctx.config.name}:${step}`);
+  const seed = stepSeed(ctx.config.name, step);
   const half = Math.floor(RANDOM_PROBES / 2);
-  for (const a of draws(seed, RANDOM_PROBES - half, top)) probes.push(a);
+  for (const a of draws(seed, RANDOM_PROBES - half, g.w)) probes.push(a);
   // near a vmalloc range: within one range length (at least 4 MiB) either side of it
   const ranges = g.vmallocRanges;
-  const near = draws(xorshift(seed ^ 0x5bd1e995), 2 * half, 1n << 62n);
+  const near = draws(xorshift(seed ^ 0x5bd1e995), 2 * half, 62);
   for (let i = 0; i < half && ranges.length > 0; i++) {
     const r = ranges[Number(near[2 * i]! % BigInt(ranges.length))]!;
     const pad = r.end - r.start > 4n << 20n ? r.end - r.start : 4n << 20n;

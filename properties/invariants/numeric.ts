@@ -3,7 +3,7 @@
 // and every sum the checks form (vpn + pages) stays below 2^53, where doubles are exact integers
 // (the view refuses a geometry where that would not hold). One view per runs array, memoized on
 // its identity (the arrays are immutable values).
-import type { LeafRun, TableRec } from '../../api/index.js';
+import type { AreaRec, LeafRun, MappingRec, TableRec } from '../../api/index.js';
 import type { Geometry } from '../harness/geometry.js';
 
 export interface LeafView {
@@ -13,6 +13,8 @@ export interface LeafView {
   readonly end: Float64Array;
   /** 1: va is page aligned and in [0, 2^W) — vpn is exactly va's page */
   readonly exact: Uint8Array;
+  /** every run exact, with a safe-integer page count: the view alone decides every comparison */
+  readonly allExact: boolean;
 }
 
 export interface TableView {
@@ -23,7 +25,17 @@ export interface TableView {
 }
 
 function exactAddr(va: bigint, g: Geometry): number {
-  return va >= 0n && va < g.top && va % g.pageSize === 0n ? 1 : 0;
+  return va >= 0n && va < g.top && BigInt.asUintN(g.pageShift, va) === 0n ? 1 : 0;
+}
+
+/**
+ * va's page number, va >> pageShift: for a page-aligned va, Number(va) / pageSize — exact, as
+ * va = vpn * 2^pageShift with vpn < 2^52 is a double with a 52-bit mantissa, and the division
+ * by a power of two only moves the exponent — three times cheaper than the bigint shift (which
+ * allocates); the shift otherwise.
+ */
+function pageNumber(va: bigint, g: Geometry, shift: bigint): number {
+  return BigInt.asUintN(g.pageShift, va) === 0n ? Number(va) / pow2(g.pageShift) : Number(va >> shift);
 }
 
 const leafViews = new WeakMap<readonly LeafRun[], LeafView>();
@@ -46,13 +58,15 @@ export function leafView(leaves: readonly LeafRun[], g: Geometry): LeafView {
     const vpn = new Float64Array(leaves.length);
     const end = new Float64Array(leaves.length);
     const ex = new Uint8Array(leaves.length);
+    let all = true;
     for (let i = 0; i < leaves.length; i++) {
       const r = leaves[i] as LeafRun;
-      vpn[i] = Number(r.va >> shift);
+      vpn[i] = pageNumber(r.va, g, shift);
       end[i] = (vpn[i] as number) + r.pages;
       ex[i] = exactAddr(r.va, g);
+      if (ex[i] === 0 || !Number.isSafeInteger(r.pages)) all = false;
     }
-    v = { n: leaves.length, vpn, end, exact: ex };
+    v = { n: leaves.length, vpn, end, exact: ex, allExact: all };
     leafViews.set(leaves, v);
   }
   return v;
@@ -67,7 +81,7 @@ export function tableView(tables: readonly TableRec[], g: Geometry): TableView {
     const ex = new Uint8Array(tables.length);
     for (let i = 0; i < tables.length; i++) {
       const va = (tables[i] as TableRec).va;
-      vpn[i] = Number(va >> shift);
+      vpn[i] = pageNumber(va, g, shift);
       ex[i] = exactAddr(va, g);
     }
     v = { n: tables.length, vpn, exact: ex };
@@ -86,4 +100,86 @@ export function firstLeafEndingAfterVpn(v: LeafView, vpn: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * v is a multiple of p, a power of two: what `v % p === 0` says, without the floating-point
+ * remainder (a libm call, ~15x slower than this). Exact for integers below 2^53: v / p is then
+ * exact, and so are the floor and the product. NaN and ±Infinity are no multiple (as with %).
+ */
+export function multipleOf(v: number, p: number): boolean {
+  return Math.floor(v / p) * p === v && v - v === 0;
+}
+
+/** 2 ** n for the small exponents of orders and levels, from a table; 2 ** n otherwise. */
+const POW2 = Array.from({ length: 53 }, (_, n) => 2 ** n);
+export function pow2(n: number): number {
+  return POW2[n] ?? 2 ** n;
+}
+
+export interface MappingView {
+  readonly n: number;
+  /** the first page */
+  readonly vpn: Float64Array;
+  /** vpn + pages: the guard's first page */
+  readonly end: Float64Array;
+  /** vpn + pages + guard */
+  readonly guardEnd: Float64Array;
+  /** every mapping page aligned in [0, 2^W), with safe-integer pages and guard, ends below 2^53 */
+  readonly allExact: boolean;
+}
+
+const mappingViews = new WeakMap<readonly MappingRec[], MappingView>();
+
+export function mappingView(ms: readonly MappingRec[], g: Geometry): MappingView {
+  let v = mappingViews.get(ms);
+  if (!v) {
+    exact(g);
+    const shift = BigInt(g.pageShift);
+    const vpn = new Float64Array(ms.length);
+    const end = new Float64Array(ms.length);
+    const guardEnd = new Float64Array(ms.length);
+    let all = true;
+    for (let i = 0; i < ms.length; i++) {
+      const m = ms[i] as MappingRec;
+      vpn[i] = pageNumber(m.va, g, shift);
+      end[i] = (vpn[i] as number) + m.pages;
+      guardEnd[i] = (end[i] as number) + m.guard;
+      if (exactAddr(m.va, g) === 0 || !Number.isSafeInteger(m.pages) || !Number.isSafeInteger(m.guard) || !Number.isSafeInteger(guardEnd[i])) all = false;
+    }
+    v = { n: ms.length, vpn, end, guardEnd, allExact: all };
+    mappingViews.set(ms, v);
+  }
+  return v;
+}
+
+export interface AreaView {
+  readonly n: number;
+  readonly start: Float64Array;
+  readonly end: Float64Array;
+  /** every area's start and end page aligned in [0, 2^W]: the view alone decides every comparison */
+  readonly allExact: boolean;
+}
+
+const areaViews = new WeakMap<readonly AreaRec[], AreaView>();
+
+export function areaView(areas: readonly AreaRec[], g: Geometry): AreaView {
+  let v = areaViews.get(areas);
+  if (!v) {
+    exact(g);
+    const shift = BigInt(g.pageShift);
+    const start = new Float64Array(areas.length);
+    const end = new Float64Array(areas.length);
+    let all = true;
+    for (let i = 0; i < areas.length; i++) {
+      const a = areas[i] as AreaRec;
+      start[i] = pageNumber(a.start, g, shift);
+      end[i] = pageNumber(a.end, g, shift);
+      // an end may be the top of the space itself (2^W): still exact
+      if (exactAddr(a.start, g) === 0 || !(a.end >= 0n && a.end <= g.top && BigInt.asUintN(g.pageShift, a.end) === 0n)) all = false;
+    }
+    v = { n: areas.length, start, end, allExact: all };
+    areaViews.set(areas, v);
+  }
+  return v;
 }

@@ -9,7 +9,7 @@ import { hex } from '../harness/geometry.js';
 import type { InvariantCtx } from './context.js';
 import { firstOwnerEndingAfter, h } from './lookup.js';
 import type { TableView } from './numeric.js';
-import { leafView, tableView } from './numeric.js';
+import { leafView, multipleOf, tableView } from './numeric.js';
 
 /** True when the sorted tables [lo, hi) of one level hold one at page `vpn` (binary search). */
 function hasTable(tv: TableView, lo: number, hi: number, vpn: number): boolean {
@@ -43,6 +43,18 @@ function tablesFacts(tables: readonly TableRec[], g: InvariantCtx['geo']): Table
   return f;
 }
 
+const perLevelMemo = new WeakMap<InvariantCtx['geo'], { spanPages: readonly number[]; entryPages: readonly number[] }>();
+
+/** pages per table span / per leaf entry, by level (once per geometry) */
+function pagesPerLevel(g: InvariantCtx['geo']): { spanPages: readonly number[]; entryPages: readonly number[] } {
+  let p = perLevelMemo.get(g);
+  if (!p) {
+    p = { spanPages: g.spanShift.map((x) => 2 ** (x - g.pageShift)), entryPages: g.entryShift.map((x) => 2 ** (x - g.pageShift)) };
+    perLevelMemo.set(g, p);
+  }
+  return p;
+}
+
 /** a page number as the kernel hex address of its first byte (for messages) */
 function vpnHex(g: InvariantCtx['geo'], vpn: number): string {
   return hex(BigInt(vpn) << BigInt(g.pageShift), g.w);
@@ -63,7 +75,7 @@ function computeTablesFacts(tables: readonly TableRec[], g: InvariantCtx['geo'])
   for (let i = 0; i < tables.length; i++) {
     const t = tables[i] as TableRec;
     const vpn = tv.vpn[i] as number;
-    if (tv.exact[i] === 0 || vpn % (spanPages[t.level] ?? 1) !== 0) {
+    if (tv.exact[i] === 0 || !multipleOf(vpn, spanPages[t.level] ?? 1)) {
       return { levelStart, byPfn, err: `level-${t.level} table ${hex(t.va, g.w)} is not aligned to its span ${h(g.spanSize[t.level] ?? 1n)}` };
     }
     const prev = i > 0 ? (tables[i - 1] as TableRec) : null;
@@ -72,7 +84,7 @@ function computeTablesFacts(tables: readonly TableRec[], g: InvariantCtx['geo'])
     }
     if (t.level > 1) {
       const pspan = spanPages[t.level - 1] ?? 1;
-      const pvpn = vpn - (vpn % pspan);
+      const pvpn = Math.floor(vpn / pspan) * pspan;
       if (!hasTable(tv, levelStart[t.level - 1] as number, levelStart[t.level] as number, pvpn)) {
         return { levelStart, byPfn, err: `level-${t.level} table ${vpnHex(g, vpn)} (pfn ${h(t.pfn)}) has no parent: no level-${t.level - 1} table at ${vpnHex(g, pvpn)}` };
       }
@@ -97,9 +109,7 @@ export function pagetableShape(s: AbstractState, ctx: InvariantCtx): string | nu
   const tv = tableView(tables, g);
   const lv = leafView(s.leaves, g);
   const topVpn = 2 ** (g.w - g.pageShift);
-  // pages per table span / per leaf entry, by level
-  const spanPages = g.spanShift.map((x) => 2 ** (x - g.pageShift));
-  const entryPages = g.entryShift.map((x) => 2 ** (x - g.pageShift));
+  const { spanPages, entryPages } = pagesPerLevel(g);
   // no table lies under a leaf of a higher level: for each huge leaf run, the tables of the
   // levels below it that start inside it (binary search per level)
   for (let i = 0; i < lv.n; i++) {
@@ -145,7 +155,7 @@ export function pagetableShape(s: AbstractState, ctx: InvariantCtx): string | nu
       return `leaf run at ${hex(r.va, g.w)} has level ${r.level}, where the preset allows no leaf`;
     }
     const per = entryPages[r.level] ?? 1;
-    if (r.pages < 1 || lv.exact[i] === 0 || vpn % per !== 0 || r.pages % per !== 0 || r.pfn % per !== 0) {
+    if (r.pages < 1 || lv.exact[i] === 0 || !multipleOf(vpn, per) || !multipleOf(r.pages, per) || !multipleOf(r.pfn, per)) {
       return `level-${r.level} leaf run ${hex(r.va, g.w)}+${r.pages} pages -> pfn ${h(r.pfn)} is not aligned to its leaf size ${h(g.entrySize[r.level] ?? 1n)}`;
     }
     if (end > topVpn) return `leaf run ${vpnHex(g, vpn)}+${r.pages} pages runs past the top of the address space`;
@@ -154,7 +164,7 @@ export function pagetableShape(s: AbstractState, ctx: InvariantCtx): string | nu
     if (r.level > 0) {
       // the leaf is an entry of a level-r.level table: one per table span it crosses
       const tspan = spanPages[r.level] ?? 1;
-      for (let t = vpn - (vpn % tspan); t < end; t += tspan) {
+      for (let t = Math.floor(vpn / tspan) * tspan; t < end; t += tspan) {
         if (!(r.level === 0 || hasTable(tv, levelStart[r.level] as number, levelStart[r.level + 1] as number, t))) {
           return `level-${r.level} leaf at ${vpnHex(g, t < vpn ? vpn : t)} has no level-${r.level} table at ${vpnHex(g, t)} to live in`;
         }

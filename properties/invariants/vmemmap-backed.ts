@@ -6,7 +6,8 @@
 import type { AbstractState, Addr, AltmapRec, LeafRun, OwnerRun, Pfn } from '../../api/index.js';
 import { hexAt } from '../harness/geometry.js';
 import type { InvariantCtx } from './context.js';
-import { firstOwnerEndingAfter, h, leafAt, ownersIn } from './lookup.js';
+import { firstOwnerEndingAfter, h, leafAt } from './lookup.js';
+import { leafView } from './numeric.js';
 
 /** The harness's own vmemmap arithmetic (vmemmap.md §1; machine.md §1). */
 export interface VmemmapGeo {
@@ -73,7 +74,15 @@ export function vmemmapUnits(s: AbstractState, ctx: InvariantCtx, v: VmemmapGeo)
 function computeUnits(s: AbstractState, ctx: InvariantCtx, v: VmemmapGeo): Unit[] {
   const units: Unit[] = [];
   const ps = ctx.geo.pageSize;
-  for (const r of s.leaves) {
+  // the runs outside the region skipped on page numbers (numeric.ts) where they are exact
+  const lv = leafView(s.leaves, ctx.geo);
+  const sh = BigInt(ctx.geo.pageShift);
+  const numeric = lv.allExact && BigInt.asUintN(ctx.geo.pageShift, v.start) === 0n && BigInt.asUintN(ctx.geo.pageShift, v.end) === 0n;
+  const startVpn = Number(v.start >> sh);
+  const endVpn = Number(v.end >> sh);
+  for (let k = 0; k < s.leaves.length; k++) {
+    const r = s.leaves[k] as LeafRun;
+    if (numeric && ((lv.end[k] as number) <= startVpn || (lv.vpn[k] as number) >= endVpn)) continue;
     if (r.va + BigInt(r.pages) * ps <= v.start || r.va >= v.end) continue;
     const per = 2 ** (ctx.geo.entryShift[r.level]! - ctx.geo.pageShift);
     for (let i = 0; i < r.pages; i += per) units.push({ va: r.va + BigInt(i) * ps, pages: per, pfn: r.pfn + i });
@@ -121,7 +130,7 @@ export function vmemmapBacked(s: AbstractState, ctx: InvariantCtx): string | nul
   for (const t of s.tables) {
     const alt = altmapOf(s, t.pfn);
     if (alt) return `page-table page pfn ${h(t.pfn)} (level ${t.level}, ${A(t.va)}) lies in the device of the altmap at ${h(alt.basePfn)}`;
-    const own = ownersIn(s.owners, t.pfn, 1)[0];
+    const own = s.owners[firstOwnerEndingAfter(s.owners, t.pfn)];
     if (own && own.pfn <= t.pfn && own.owner === 'device') return `page-table page pfn ${h(t.pfn)} (level ${t.level}, ${A(t.va)}) is device memory`;
   }
   return null;
@@ -145,10 +154,22 @@ export function unitsFine(s: AbstractState, ctx: InvariantCtx, v: VmemmapGeo): b
   const altmaps = s.vmemmap?.altmaps ?? [];
   const runs: { pfn: Pfn; pages: number }[] = [];
   let ramPages = 0;
-  for (const r of s.leaves) {
-    if (r.va + BigInt(r.pages) * g.pageSize <= v.start || r.va >= v.end) continue;
-    // a run straddling the region's edges is left to the unit check
-    if (r.va < v.start || r.va + BigInt(r.pages) * g.pageSize > v.end) return false;
+  // which runs meet the region, on page numbers (numeric.ts) when the region's edges are pages
+  const lv = leafView(s.leaves, g);
+  const sh = BigInt(g.pageShift);
+  const numeric = lv.allExact && BigInt.asUintN(g.pageShift, v.start) === 0n && BigInt.asUintN(g.pageShift, v.end) === 0n;
+  const startVpn = Number(v.start >> sh);
+  const endVpn = Number(v.end >> sh);
+  for (let i = 0; i < s.leaves.length; i++) {
+    const r = s.leaves[i] as LeafRun;
+    if (numeric) {
+      if ((lv.end[i] as number) <= startVpn || (lv.vpn[i] as number) >= endVpn) continue;
+      if ((lv.vpn[i] as number) < startVpn || (lv.end[i] as number) > endVpn) return false;
+    } else {
+      if (r.va + BigInt(r.pages) * g.pageSize <= v.start || r.va >= v.end) continue;
+      // a run straddling the region's edges is left to the unit check
+      if (r.va < v.start || r.va + BigInt(r.pages) * g.pageSize > v.end) return false;
+    }
     const per = 2 ** (ctx.geo.entryShift[r.level]! - ctx.geo.pageShift);
     runs.push({ pfn: r.pfn, pages: r.pages });
     // every unit holds the memmap of some present sub-section: no unit fits in a gap between

@@ -28,7 +28,9 @@ export class PageTable {
   /** unwrapped end of what the running vmapRange has mapped */
   private mappedEnd = 0;
   private version = 0;
-  private cache: { version: number; leaves: readonly LeafRun[]; tables: readonly TableRec[] } | null = null;
+  /** bumped when a table enters or leaves the tree (a subset of `version`'s changes) */
+  private tablesVersion = 0;
+  private cache: { version: number; tablesVersion: number; leaves: readonly LeafRun[]; tables: readonly TableRec[] } | null = null;
 
   constructor(
     private readonly g: Geometry,
@@ -50,12 +52,16 @@ export class PageTable {
   // ---------------------------------------------------------------- entry helpers
 
   private setEntry(t: Table, idx: number, e: Table | number): void {
+    if (e instanceof Table || t.get(idx) instanceof Table) this.tablesVersion++;
     t.set(idx, e);
     this.version++;
   }
 
   private clearEntry(t: Table, idx: number): void {
-    if (t.clear(idx)) this.version++;
+    const was = t.get(idx);
+    if (!t.clear(idx)) return;
+    this.version++;
+    if (was instanceof Table) this.tablesVersion++;
   }
 
   /** pte_alloc / pmd_alloc: a new empty table for entry idx of t, or null (ENOMEM). */
@@ -310,7 +316,11 @@ export class PageTable {
 
   // ---------------------------------------------------------------- abstraction
 
-  /** Leaves as merged runs and non-root tables sorted by (level, va); rebuilt only after a change. */
+  /**
+   * Leaves as merged runs and non-root tables sorted by (level, va); each rebuilt only after a
+   * change to it (most calls map or unmap pages under existing tables: the same tables array
+   * then goes back, and the harness need not compare or re-check it).
+   */
   toModel(): { leaves: readonly LeafRun[]; tables: readonly TableRec[] } {
     if (this.cache && this.cache.version === this.version) return this.cache;
     const g = this.g;
@@ -332,9 +342,13 @@ export class PageTable {
     };
     visit(this.root);
     const leaves: LeafRun[] = runs.map((r) => ({ va: vpnToAddr(g, r.vpn), pages: r.pages, pfn: r.pfn, level: r.level }));
-    const tables: TableRec[] = [];
-    for (const lv of perLevel) for (const t of lv) tables.push({ level: t.level, va: vpnToAddr(g, canonicalVpn(g, t.treeVpn)), pfn: t.pfn });
-    this.cache = { version: this.version, leaves, tables };
+    let tables = this.cache?.tablesVersion === this.tablesVersion ? this.cache.tables : null;
+    if (tables === null) {
+      const recs: TableRec[] = [];
+      for (const lv of perLevel) for (const t of lv) recs.push({ level: t.level, va: vpnToAddr(g, canonicalVpn(g, t.treeVpn)), pfn: t.pfn });
+      tables = recs;
+    }
+    this.cache = { version: this.version, tablesVersion: this.tablesVersion, leaves, tables };
     return this.cache;
   }
 }
