@@ -245,6 +245,36 @@ describe('areas-disjoint', () => {
   });
 });
 
+describe('areas-disjoint: small vm_map_ram mappings and their sub-allocations', () => {
+  it('reports a small vm_map_ram mapping that starts no sub-allocation', () => {
+    const mappings = sound.mappings.map((m) => (m.kind === 'vm_map_ram' ? { ...m, va: 0x821000n, pages: 1 } : m));
+    expect(areasDisjoint(broken({ mappings }), ctx)).toMatch(/small vm_map_ram mapping at 0x821000 \(1 pages\) is no sub-allocation of block 0x820000/);
+  });
+  it('reports a small vm_map_ram mapping larger than its sub-allocation', () => {
+    const mappings = sound.mappings.map((m) => (m.kind === 'vm_map_ram' ? { ...m, pages: 5 } : m));
+    expect(areasDisjoint(broken({ mappings }), ctx)).toMatch(/small vm_map_ram mapping at 0x820000 \(5 pages\) is no sub-allocation/);
+  });
+});
+
+// guard-unmapped and areas-disjoint decide on page numbers (invariants/numeric.ts) and fall back
+// to their bigint definitions when a state holds an address the page-number views cannot carry
+// exactly (not page aligned): the violation is still found, and named the same way.
+describe('the page-number fast paths fall back to the bigint definitions', () => {
+  it('guard-unmapped: a mapping at an unaligned va whose guard bytes are mapped', () => {
+    const mappings = sound.mappings.map((m) => (m.kind === 'vmalloc' ? { ...m, va: 0x7ff800n } : m));
+    // guard [0x802800, 0x803800) meets the vmalloc leaf's third page
+    expect(guardUnmapped(broken({ mappings }), ctx)).toMatch(/guard page 0x802800 of the vmalloc mapping at 0x7ff800/);
+  });
+  it('areas-disjoint: a mapping at an unaligned va in no busy area', () => {
+    const mappings = sound.mappings.map((m) => (m.kind === 'vmalloc' ? { ...m, va: 0x806800n } : m));
+    expect(areasDisjoint(broken({ mappings }), ctx)).toMatch(/live vmalloc mapping \[0x806800, 0x80a800\) is not inside a busy area/);
+  });
+  it('areas-disjoint: an unaligned but otherwise sound mapping inside its area passes', () => {
+    const mappings = sound.mappings.map((m) => (m.kind === 'vmalloc' ? { ...m, va: 0x800800n, pages: 2 } : m));
+    expect(areasDisjoint(broken({ mappings }), ctx)).toBeNull();
+  });
+});
+
 describe('lazy-accounting', () => {
   it('reports vmap_lazy_nr out of step with the lazy areas', () => {
     expect(lazyAccounting(broken({ vmap: { ...sound.vmap, lazyNr: 3 } }), ctx)).toMatch(/vmap_lazy_nr = 3, but the lazy areas hold 2 pages/);
