@@ -178,7 +178,7 @@ if (harnessRows.length > 0) {
     ),
   );
   print(
-    `  total (weighted by steps): ${num(harnessTotal.ops)} steps in ${num(harnessTotal.traces)} traces; ` +
+    `  total (weighted by steps): ${num(harnessTotal.ops)} steps in ${num(harnessTotal.traces)} trace runs; ` +
       `harness only ${num(harnessTotal.harnessOpsPerCpuSec)} ops/s (${num(harnessTotal.harnessTracesPerCpuSec)} traces/s), in situ ${num(harnessTotal.inSituOpsPerSec)} ops/s, ` +
       `end to end ${num(harnessTotal.endToEndOpsPerCpuSec)} ops/s (${num(harnessTotal.endToEndTracesPerCpuSec)} traces/s)`,
   );
