@@ -6,7 +6,7 @@
 import type { AbstractState, AreaRec, BlockRec, MappingRec } from '../../api/index.js';
 import { hex, hexAt } from '../harness/geometry.js';
 import type { InvariantCtx } from './context.js';
-import { areaView, mappingView, pow2 } from './numeric.js';
+import { areaView, countAtOrBelow, mappingView, memo, pow2, vpnOf } from './numeric.js';
 
 const VMAP_KINDS: ReadonlySet<string> = new Set(['vmalloc', 'vmap', 'ioremap', 'vm_area', 'vm_map_ram']);
 
@@ -56,17 +56,15 @@ export function areasDisjoint(s: AbstractState, ctx: InvariantCtx): string | nul
   return areasFine(s, ctx) ? null : areasCheck(s, ctx);
 }
 
-/** the vmalloc ranges as page numbers, once per geometry */
-const rangeVpns = new WeakMap<InvariantCtx['geo'], Float64Array>();
+/** the vmalloc ranges as page numbers [start0, end0, start1, ...], once per geometry; null when
+ *  some range edge is not a page boundary (then page numbers cannot decide containment) */
+const rangeVpns = new WeakMap<InvariantCtx['geo'], Float64Array | null>();
 
-function vmallocVpns(g: InvariantCtx['geo']): Float64Array {
-  let r = rangeVpns.get(g);
-  if (!r) {
-    const sh = BigInt(g.pageShift);
-    r = Float64Array.from(g.vmallocRanges.flatMap((x) => [Number(x.start >> sh), Number(x.end >> sh)]));
-    rangeVpns.set(g, r);
-  }
-  return r;
+function vmallocVpns(g: InvariantCtx['geo']): Float64Array | null {
+  return memo(rangeVpns, g, () => {
+    const edges = g.vmallocRanges.flatMap((x) => [x.start, x.end]);
+    return edges.every((e) => BigInt.asUintN(g.pageShift, e) === 0n) ? Float64Array.from(edges, (e) => vpnOf(e, g)) : null;
+  });
 }
 
 /**
@@ -79,8 +77,8 @@ function areasFine(s: AbstractState, ctx: InvariantCtx): boolean {
   const g = ctx.geo;
   const av = areaView(s.vmap.areas, g);
   const mv = mappingView(s.mappings, g);
-  if (!av.allExact || !mv.allExact || g.vmallocRanges.some((r) => BigInt.asUintN(g.pageShift, r.start) !== 0n || BigInt.asUintN(g.pageShift, r.end) !== 0n)) return false;
   const ranges = vmallocVpns(g);
+  if (!av.allExact || !mv.allExact || ranges === null) return false;
   const areas = s.vmap.areas;
   for (let i = 0; i < av.n; i++) {
     const st = av.start[i] as number;
@@ -104,7 +102,7 @@ function areasFine(s: AbstractState, ctx: InvariantCtx): boolean {
   }
   const bits = g.vmapBbmapBits;
   const blocks = s.blocks.blocks;
-  const blockPages = Number(g.blockSize >> BigInt(g.pageShift));
+  const blockPages = vpnOf(g.blockSize, g);
   const blockVpn = new Float64Array(blocks.length);
   for (let bi = 0; bi < blocks.length; bi++) {
     const b = blocks[bi] as BlockRec;
@@ -112,7 +110,7 @@ function areasFine(s: AbstractState, ctx: InvariantCtx): boolean {
     if (b.start % g.blockSize !== 0n || b.start < g.mainVmalloc.start || end > g.mainVmalloc.end) return false;
     const a = areas[areaIndexAt(areas, b.start)];
     if (!a || a.start !== b.start || a.end !== end || a.lazy) return false;
-    blockVpn[bi] = Number(b.start >> BigInt(g.pageShift));
+    blockVpn[bi] = vpnOf(b.start, g);
     const bump = bits - b.free;
     let prevEnd = 0;
     let lastOffset = -Infinity;
@@ -130,13 +128,7 @@ function areasFine(s: AbstractState, ctx: InvariantCtx): boolean {
     if (m.kind !== 'vm_map_ram' || m.pages > g.vmapMaxAlloc) continue;
     const vpn = mv.vpn[i] as number;
     // blockAt on page numbers: the last block starting at or below vpn
-    let lo = 0;
-    let hi = blocks.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((blockVpn[mid] as number) <= vpn) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = countAtOrBelow(blockVpn, blocks.length, vpn);
     const b = blocks[lo - 1];
     if (!b || vpn >= (blockVpn[lo - 1] as number) + blockPages) return false;
     const off = vpn - (blockVpn[lo - 1] as number);

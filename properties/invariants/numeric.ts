@@ -34,8 +34,18 @@ function exactAddr(va: bigint, g: Geometry): number {
  * by a power of two only moves the exponent — three times cheaper than the bigint shift (which
  * allocates); the shift otherwise.
  */
-function pageNumber(va: bigint, g: Geometry, shift: bigint): number {
-  return BigInt.asUintN(g.pageShift, va) === 0n ? Number(va) / pow2(g.pageShift) : Number(va >> shift);
+function pageNumber(va: bigint, g: Geometry): number {
+  return BigInt.asUintN(g.pageShift, va) === 0n ? Number(va) / pow2(g.pageShift) : Number(va >> BigInt(g.pageShift));
+}
+
+/** `cache`'s value for `key`, made by `make` the first time (the keys are immutable values). */
+export function memo<K extends object, V>(cache: WeakMap<K, V>, key: K, make: () => V): V {
+  let v = cache.get(key);
+  if (v === undefined) {
+    v = make();
+    cache.set(key, v);
+  }
+  return v;
 }
 
 const leafViews = new WeakMap<readonly LeafRun[], LeafView>();
@@ -47,47 +57,39 @@ function exact(g: Geometry): void {
 
 /** The virtual page number of a page-aligned address (exact, see above). */
 export function vpnOf(va: bigint, g: Geometry): number {
-  return Number(va >> BigInt(g.pageShift));
+  return pageNumber(va, g);
 }
 
 export function leafView(leaves: readonly LeafRun[], g: Geometry): LeafView {
-  let v = leafViews.get(leaves);
-  if (!v) {
+  return memo(leafViews, leaves, () => {
     exact(g);
-    const shift = BigInt(g.pageShift);
     const vpn = new Float64Array(leaves.length);
     const end = new Float64Array(leaves.length);
     const ex = new Uint8Array(leaves.length);
     let all = true;
     for (let i = 0; i < leaves.length; i++) {
       const r = leaves[i] as LeafRun;
-      vpn[i] = pageNumber(r.va, g, shift);
+      vpn[i] = pageNumber(r.va, g);
       end[i] = (vpn[i] as number) + r.pages;
       ex[i] = exactAddr(r.va, g);
       if (ex[i] === 0 || !Number.isSafeInteger(r.pages)) all = false;
     }
-    v = { n: leaves.length, vpn, end, exact: ex, allExact: all };
-    leafViews.set(leaves, v);
-  }
-  return v;
+    return { n: leaves.length, vpn, end, exact: ex, allExact: all };
+  });
 }
 
 export function tableView(tables: readonly TableRec[], g: Geometry): TableView {
-  let v = tableViews.get(tables);
-  if (!v) {
+  return memo(tableViews, tables, () => {
     exact(g);
-    const shift = BigInt(g.pageShift);
     const vpn = new Float64Array(tables.length);
     const ex = new Uint8Array(tables.length);
     for (let i = 0; i < tables.length; i++) {
       const va = (tables[i] as TableRec).va;
-      vpn[i] = pageNumber(va, g, shift);
+      vpn[i] = pageNumber(va, g);
       ex[i] = exactAddr(va, g);
     }
-    v = { n: tables.length, vpn, exact: ex };
-    tableViews.set(tables, v);
-  }
-  return v;
+    return { n: tables.length, vpn, exact: ex };
+  });
 }
 
 /** Index of the first leaf run ending above page `vpn` (the run holding it, or the next one). */
@@ -132,25 +134,21 @@ export interface MappingView {
 const mappingViews = new WeakMap<readonly MappingRec[], MappingView>();
 
 export function mappingView(ms: readonly MappingRec[], g: Geometry): MappingView {
-  let v = mappingViews.get(ms);
-  if (!v) {
+  return memo(mappingViews, ms, () => {
     exact(g);
-    const shift = BigInt(g.pageShift);
     const vpn = new Float64Array(ms.length);
     const end = new Float64Array(ms.length);
     const guardEnd = new Float64Array(ms.length);
     let all = true;
     for (let i = 0; i < ms.length; i++) {
       const m = ms[i] as MappingRec;
-      vpn[i] = pageNumber(m.va, g, shift);
+      vpn[i] = pageNumber(m.va, g);
       end[i] = (vpn[i] as number) + m.pages;
       guardEnd[i] = (end[i] as number) + m.guard;
       if (exactAddr(m.va, g) === 0 || !Number.isSafeInteger(m.pages) || !Number.isSafeInteger(m.guard) || !Number.isSafeInteger(guardEnd[i])) all = false;
     }
-    v = { n: ms.length, vpn, end, guardEnd, allExact: all };
-    mappingViews.set(ms, v);
-  }
-  return v;
+    return { n: ms.length, vpn, end, guardEnd, allExact: all };
+  });
 }
 
 export interface AreaView {
@@ -164,22 +162,30 @@ export interface AreaView {
 const areaViews = new WeakMap<readonly AreaRec[], AreaView>();
 
 export function areaView(areas: readonly AreaRec[], g: Geometry): AreaView {
-  let v = areaViews.get(areas);
-  if (!v) {
+  return memo(areaViews, areas, () => {
     exact(g);
-    const shift = BigInt(g.pageShift);
     const start = new Float64Array(areas.length);
     const end = new Float64Array(areas.length);
     let all = true;
     for (let i = 0; i < areas.length; i++) {
       const a = areas[i] as AreaRec;
-      start[i] = pageNumber(a.start, g, shift);
-      end[i] = pageNumber(a.end, g, shift);
+      start[i] = pageNumber(a.start, g);
+      end[i] = pageNumber(a.end, g);
       // an end may be the top of the space itself (2^W): still exact
       if (exactAddr(a.start, g) === 0 || !(a.end >= 0n && a.end <= g.top && BigInt.asUintN(g.pageShift, a.end) === 0n)) all = false;
     }
-    v = { n: areas.length, start, end, allExact: all };
-    areaViews.set(areas, v);
+    return { n: areas.length, start, end, allExact: all };
+  });
+}
+
+/** How many of the ascending xs[0..n) are <= x (binary search): the index after the last one. */
+export function countAtOrBelow(xs: Float64Array, n: number, x: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((xs[mid] as number) <= x) lo = mid + 1;
+    else hi = mid;
   }
-  return v;
+  return lo;
 }

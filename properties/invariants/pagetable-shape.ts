@@ -9,7 +9,7 @@ import { hex } from '../harness/geometry.js';
 import type { InvariantCtx } from './context.js';
 import { firstOwnerEndingAfter, h } from './lookup.js';
 import type { TableView } from './numeric.js';
-import { leafView, multipleOf, tableView } from './numeric.js';
+import { leafView, memo, multipleOf, tableView } from './numeric.js';
 
 /** True when the sorted tables [lo, hi) of one level hold one at page `vpn` (binary search). */
 function hasTable(tv: TableView, lo: number, hi: number, vpn: number): boolean {
@@ -47,12 +47,7 @@ const perLevelMemo = new WeakMap<InvariantCtx['geo'], { spanPages: readonly numb
 
 /** pages per table span / per leaf entry, by level (once per geometry) */
 function pagesPerLevel(g: InvariantCtx['geo']): { spanPages: readonly number[]; entryPages: readonly number[] } {
-  let p = perLevelMemo.get(g);
-  if (!p) {
-    p = { spanPages: g.spanShift.map((x) => 2 ** (x - g.pageShift)), entryPages: g.entryShift.map((x) => 2 ** (x - g.pageShift)) };
-    perLevelMemo.set(g, p);
-  }
-  return p;
+  return memo(perLevelMemo, g, () => ({ spanPages: g.spanShift.map((x) => 2 ** (x - g.pageShift)), entryPages: g.entryShift.map((x) => 2 ** (x - g.pageShift)) }));
 }
 
 /** a page number as the kernel hex address of its first byte (for messages) */
@@ -62,7 +57,7 @@ function vpnHex(g: InvariantCtx['geo'], vpn: number): string {
 
 function computeTablesFacts(tables: readonly TableRec[], g: InvariantCtx['geo']): TablesFacts {
   const tv = tableView(tables, g);
-  const spanPages = g.spanShift.map((x) => 2 ** (x - g.pageShift));
+  const { spanPages } = pagesPerLevel(g);
   const levelStart: number[] = new Array<number>(g.levels + 1).fill(tables.length);
   const byPfn = Uint32Array.from(tables.keys()).sort((a, b) => (tables[a] as TableRec).pfn - (tables[b] as TableRec).pfn);
   for (let i = tables.length - 1; i >= 0; i--) {

@@ -7,7 +7,8 @@ import type { AbstractState, Addr, AltmapRec, LeafRun, OwnerRun, Pfn } from '../
 import { hexAt } from '../harness/geometry.js';
 import type { InvariantCtx } from './context.js';
 import { firstOwnerEndingAfter, h, leafAt } from './lookup.js';
-import { leafView } from './numeric.js';
+import type { LeafView } from './numeric.js';
+import { leafView, vpnOf } from './numeric.js';
 
 /** The harness's own vmemmap arithmetic (vmemmap.md §1; machine.md §1). */
 export interface VmemmapGeo {
@@ -15,6 +16,8 @@ export interface VmemmapGeo {
   readonly end: Addr; // the end of the vmemmap of every hot-pluggable pfn
   readonly basePfn: Pfn; // 0, or memstart_pfn on arm64
   readonly ssPfns: number; // PAGES_PER_SUBSECTION
+  /** start and end as page numbers (numeric.ts), null when an edge is not a page boundary */
+  readonly pages: { readonly start: number; readonly end: number } | null;
 }
 
 const geoMemo = new WeakMap<InvariantCtx['config'], VmemmapGeo | null>();
@@ -45,7 +48,10 @@ function computeVmemmapGeo(ctx: InvariantCtx): VmemmapGeo | null {
   }
   let end = ctx.geo.top;
   if (pfns !== null && p.vmemmapStart + pfns * 64n < end) end = p.vmemmapStart + pfns * 64n;
-  return { start: p.vmemmapStart, end, basePfn, ssPfns: 2 ** (p.subsectionShift - p.pageShift) };
+  const g = ctx.geo;
+  const onPages = BigInt.asUintN(g.pageShift, p.vmemmapStart) === 0n && BigInt.asUintN(g.pageShift, end) === 0n;
+  const pages = onPages ? { start: vpnOf(p.vmemmapStart, g), end: vpnOf(end, g) } : null;
+  return { start: p.vmemmapStart, end, basePfn, ssPfns: 2 ** (p.subsectionShift - p.pageShift), pages };
 }
 
 /** The pfns whose struct pages lie in the vmemmap bytes [va, va + size). */
@@ -71,19 +77,33 @@ export function vmemmapUnits(s: AbstractState, ctx: InvariantCtx, v: VmemmapGeo)
   return units;
 }
 
+/** The leaves' page numbers when they decide every placeOf exactly (numeric.ts), else null. */
+function regionLeaves(s: AbstractState, g: InvariantCtx['geo'], v: VmemmapGeo): LeafView | null {
+  const lv = leafView(s.leaves, g);
+  return lv.allExact && v.pages !== null ? lv : null;
+}
+
+/** Where leaf run i lies against the vmemmap region: on page numbers when `lv` is given, else on the bigints. */
+function placeOf(s: AbstractState, i: number, lv: LeafView | null, g: InvariantCtx['geo'], v: VmemmapGeo): 'outside' | 'inside' | 'straddles' {
+  if (lv !== null && v.pages !== null) {
+    const start = lv.vpn[i] as number;
+    const end = lv.end[i] as number;
+    if (end <= v.pages.start || start >= v.pages.end) return 'outside';
+    return start < v.pages.start || end > v.pages.end ? 'straddles' : 'inside';
+  }
+  const r = s.leaves[i] as LeafRun;
+  const end = r.va + BigInt(r.pages) * g.pageSize;
+  if (end <= v.start || r.va >= v.end) return 'outside';
+  return r.va < v.start || end > v.end ? 'straddles' : 'inside';
+}
+
 function computeUnits(s: AbstractState, ctx: InvariantCtx, v: VmemmapGeo): Unit[] {
   const units: Unit[] = [];
   const ps = ctx.geo.pageSize;
-  // the runs outside the region skipped on page numbers (numeric.ts) where they are exact
-  const lv = leafView(s.leaves, ctx.geo);
-  const sh = BigInt(ctx.geo.pageShift);
-  const numeric = lv.allExact && BigInt.asUintN(ctx.geo.pageShift, v.start) === 0n && BigInt.asUintN(ctx.geo.pageShift, v.end) === 0n;
-  const startVpn = Number(v.start >> sh);
-  const endVpn = Number(v.end >> sh);
+  const lv = regionLeaves(s, ctx.geo, v);
   for (let k = 0; k < s.leaves.length; k++) {
     const r = s.leaves[k] as LeafRun;
-    if (numeric && ((lv.end[k] as number) <= startVpn || (lv.vpn[k] as number) >= endVpn)) continue;
-    if (r.va + BigInt(r.pages) * ps <= v.start || r.va >= v.end) continue;
+    if (placeOf(s, k, lv, ctx.geo, v) === 'outside') continue;
     const per = 2 ** (ctx.geo.entryShift[r.level]! - ctx.geo.pageShift);
     for (let i = 0; i < r.pages; i += per) units.push({ va: r.va + BigInt(i) * ps, pages: per, pfn: r.pfn + i });
   }
@@ -154,22 +174,13 @@ export function unitsFine(s: AbstractState, ctx: InvariantCtx, v: VmemmapGeo): b
   const altmaps = s.vmemmap?.altmaps ?? [];
   const runs: { pfn: Pfn; pages: number }[] = [];
   let ramPages = 0;
-  // which runs meet the region, on page numbers (numeric.ts) when the region's edges are pages
-  const lv = leafView(s.leaves, g);
-  const sh = BigInt(g.pageShift);
-  const numeric = lv.allExact && BigInt.asUintN(g.pageShift, v.start) === 0n && BigInt.asUintN(g.pageShift, v.end) === 0n;
-  const startVpn = Number(v.start >> sh);
-  const endVpn = Number(v.end >> sh);
+  const lv = regionLeaves(s, g, v);
   for (let i = 0; i < s.leaves.length; i++) {
     const r = s.leaves[i] as LeafRun;
-    if (numeric) {
-      if ((lv.end[i] as number) <= startVpn || (lv.vpn[i] as number) >= endVpn) continue;
-      if ((lv.vpn[i] as number) < startVpn || (lv.end[i] as number) > endVpn) return false;
-    } else {
-      if (r.va + BigInt(r.pages) * g.pageSize <= v.start || r.va >= v.end) continue;
-      // a run straddling the region's edges is left to the unit check
-      if (r.va < v.start || r.va + BigInt(r.pages) * g.pageSize > v.end) return false;
-    }
+    const place = placeOf(s, i, lv, g, v);
+    if (place === 'outside') continue;
+    // a run straddling the region's edges is left to the unit check
+    if (place === 'straddles') return false;
     const per = 2 ** (ctx.geo.entryShift[r.level]! - ctx.geo.pageShift);
     runs.push({ pfn: r.pfn, pages: r.pages });
     // every unit holds the memmap of some present sub-section: no unit fits in a gap between
