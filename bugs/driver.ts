@@ -21,6 +21,7 @@ import { reduceTrace } from '../properties/harness/reduce.js';
 import { PROJECT_ROOT } from '../properties/harness/report.js';
 import type { Pair } from '../properties/harness/runner.js';
 import { runTrace } from '../properties/harness/runner.js';
+import { failsTheSameWay } from '../properties/harness/same-failure.js';
 import { firstViolation } from '../properties/harness/step.js';
 import { IMPLEMENTATIONS } from '../properties/implementations.js';
 import { SUBSYSTEMS } from '../properties/gen/index.js';
@@ -155,12 +156,8 @@ function huntHotplug(job: HuntJob, spec: HarnessSpec, seed: number, seedIndex: n
     steps += o.stats.steps;
     if (o.ok) continue;
     const ttfMs = Date.now() - t0;
-    const sig = o.failure.signature;
-    const same = (t: readonly Op[]): boolean => {
-      const x = runTrace(pair, config, t);
-      return !x.ok && x.failure.signature === sig;
-    };
-    const red = reduceTrace(trace, same, { deadlineMs: job.shrinkSeconds * 1000 });
+    const same = failsTheSameWay(pair, config, o.failure.signature);
+    const red = reduceTrace(trace, same, { deadlineMs: job.shrinkSeconds * 1000, pageBytes: 2 ** PRESETS[config.preset].pageShift });
     const fin = runTrace(pair, config, red.trace);
     const f = fin.ok ? o.failure : fin.failure;
     return {

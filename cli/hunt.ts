@@ -96,6 +96,7 @@ interface Found {
 }
 const MAX_CONFIG_NAMES = 4;
 const found = new Map<string, Found>();
+const foundAs = new Map<string, string>();
 let failures = 0;
 const failuresOf = (property?: string): { failures: number; distinct: number } => {
   const fs = [...found.values()].filter((f) => property === undefined || f.property === property);
@@ -124,12 +125,16 @@ for (let j = 0; Date.now() < deadline; j++) {
     config: job.config ?? DRAW[job.subsystem],
     settings: { seed, runs: BATCH, ops, shrinkSeconds: Math.min(60, remaining), writeReports: false },
     deadline,
-    wantShrink: (sig) => !found.has(`${property} ${sig}`),
+    wantShrink: (sig) => !found.has(`${property} ${sig}`) && !foundAs.has(`${property} ${sig}`),
     onTrace: (n, t) => meter.trace(job.subsystem, n, t.config, t.labels),
   });
   if (!r.found) continue;
   failures++;
-  const key = `${property} ${r.found.failure.signature}`;
+  // a failure found as signature A may shrink to a trace whose first differing field is B
+  // (same-failure.ts): later A's count as hits of B's report, unshrunk
+  const asKey = `${property} ${r.found.foundAs}`;
+  const key = foundAs.get(asKey) ?? `${property} ${r.found.failure.signature}`;
+  foundAs.set(asKey, key);
   const configName = r.found.report.configName;
   const f = found.get(key);
   if (f) {

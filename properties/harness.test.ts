@@ -14,12 +14,14 @@ import { tinyMachine } from './harness/fixtures/tiny-machine.js';
 import type { TinyBug } from './harness/fixtures/tiny-machine.js';
 import { geometryOf } from './harness/geometry.js';
 import { reduceTrace } from './harness/reduce.js';
+import { sameFailure } from './harness/same-failure.js';
 import { parseReport } from './harness/report-format.js';
 import { writeReport } from './harness/report.js';
-import type { Pair } from './harness/runner.js';
+import type { Pair, TraceOutcome } from './harness/runner.js';
 import { runTrace } from './harness/runner.js';
 import { newHandleTable, recordResult } from './harness/resolve.js';
 import { checkFinal, commutingStep } from './harness/step.js';
+import type { StepFailure } from './harness/step.js';
 import { FULL_EVERY } from './harness/state-equal.js';
 
 const toy = configByName('toy24');
@@ -136,6 +138,78 @@ describe('reduceTrace', () => {
     const r = reduceTrace(trace, fails);
     expect(r.trace).toEqual([{ op: 'flush_all' }, { op: 'walk_addr', addr: '0x0' }]);
     expect(r.oneMinimal).toBe(true);
+  });
+});
+
+describe('reduceTrace merges ops by growing a size', () => {
+  const vmap = (pages: number): Op => ({ op: 'vmap', pages });
+  it('two allocations that only fail together become one a few pages bigger', () => {
+    // fails iff the vmap pages add up to at least 10 before a flush_all: no deletion keeps
+    // it failing (5 < 10), and values only shrink — only deleting one vmap and growing the
+    // other by 5 pages does
+    const fails = (t: readonly Op[]): boolean => {
+      const i = t.findIndex((o) => o.op === 'flush_all');
+      return i >= 0 && t.slice(0, i).reduce((n, o) => n + (o.op === 'vmap' ? o.pages : 0), 0) >= 10;
+    };
+    const r = reduceTrace([vmap(5), { op: 'fail_alloc', after: 3 }, vmap(5), { op: 'flush_all' }], fails);
+    expect(r.trace).toEqual([vmap(10), { op: 'flush_all' }]);
+    expect(r.oneMinimal).toBe(true);
+  });
+
+  // fails iff there are a vmalloc of at least `small` bytes and two vfree, or one vmalloc of at
+  // least `big` bytes (the allocation then fails on its own): no deletion keeps the 3-op trace failing
+  const twoFreesOr = (big: bigint, small = 0n) => (t: readonly Op[]): boolean =>
+    (t.some((o) => o.op === 'vmalloc' && BigInt(o.bytes) >= small) && t.filter((o) => o.op === 'vfree').length >= 2) ||
+    t.some((o) => o.op === 'vmalloc' && BigInt(o.bytes) >= big);
+  const frees: Op[] = [{ op: 'vfree', ref: 0 }, { op: 'vfree', ref: 0 }];
+
+  it('a size grown by factors stands in for a deleted op, in pages of the given size', () => {
+    // 1 page of 64 KiB, ×4 seven times: 2^14 pages = 2^30 bytes
+    const r = reduceTrace([{ op: 'vmalloc', bytes: 65536 }, ...frees], twoFreesOr(1n << 30n), { pageBytes: 65536 });
+    expect(r.trace).toEqual([{ op: 'vmalloc', bytes: 2 ** 30 }]);
+    expect(r.oneMinimal).toBe(true);
+  });
+
+  it('a grown byte count past 2^53 stays exact (a hex string)', () => {
+    const r = reduceTrace([{ op: 'vmalloc', bytes: '0x20000000000000' }, ...frees], twoFreesOr((1n << 53n) + 3n * 4096n, 1n << 53n));
+    expect(r.trace).toEqual([{ op: 'vmalloc', bytes: '0x20000000003000' }]);
+    expect(r.oneMinimal).toBe(true);
+  });
+});
+
+describe('sameFailure: a shrunk candidate still fails the same way', () => {
+  const failing = (signature: string, kind: StepFailure['kind'], side: 'model' | 'impl', last?: { model: AbstractState; impl: AbstractState }): TraceOutcome => ({
+    ok: false,
+    stats: { steps: 1, skipped: 0, labels: new Set() },
+    failure: { step: 1, call: null, callText: 'x', kind, where: signature.slice(signature.indexOf(':') + 1, signature.lastIndexOf('@')), side, model: '', impl: '', message: '', signature },
+    ...(last ? { last } : {}),
+  });
+  const counters = (flushes: number, flushedPages: number): AbstractState => ({ ...base, counters: { ...base.counters, flushes, flushedPages } });
+  const sig = 'state:counters.flushedPages@impl';
+  const never = (): TraceOutcome => {
+    throw new Error('not re-run');
+  };
+
+  it('the exact signature, without re-running', () => {
+    expect(sameFailure(sig, failing(sig, 'state', 'impl'), never)).toBe(true);
+  });
+
+  it('an earlier field also wrong: the same failure while the original field still differs', () => {
+    const both = { model: counters(1, 8), impl: counters(0, 0) };
+    const onlyFlushes = { model: counters(1, 8), impl: counters(0, 8) };
+    expect(sameFailure(sig, failing('state:counters.flushes@impl', 'state', 'impl', both), never)).toBe(true);
+    expect(sameFailure(sig, failing('state:counters.flushes@impl', 'state', 'impl', onlyFlushes), never)).toBe(false);
+    // the states come from a re-run when the outcome has none
+    expect(sameFailure(sig, failing('state:counters.flushes@impl', 'state', 'impl'), () => failing('', 'state', 'impl', both))).toBe(true);
+    expect(sameFailure(sig, failing('state:counters.flushes@impl', 'state', 'impl'), () => failing('', 'state', 'impl', onlyFlushes))).toBe(false);
+  });
+
+  it('another side, another kind, or a passing trace is not', () => {
+    const both = { model: counters(1, 8), impl: counters(0, 0) };
+    expect(sameFailure(sig, failing('state:counters.flushes@model', 'state', 'model', both), never)).toBe(false);
+    expect(sameFailure(sig, failing('invariant:areas-disjoint@impl', 'invariant', 'impl', both), never)).toBe(false);
+    expect(sameFailure('invariant:areas-disjoint@impl', failing('invariant:guard-unmapped@impl', 'invariant', 'impl', both), never)).toBe(false);
+    expect(sameFailure(sig, { ok: true, stats: { steps: 1, skipped: 0, labels: new Set() } }, never)).toBe(false);
   });
 });
 

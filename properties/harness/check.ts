@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import type { Arbitrary } from 'fast-check';
 import type { MachineConfig, Op } from '../../api/index.js';
+import { PRESETS } from '../../api/index.js';
 import type { Subsystem } from '../gen/index.js';
 import { traceArb } from '../gen/index.js';
 import { reduceTrace } from './reduce.js';
@@ -13,6 +14,7 @@ import { buildReport, writeReport } from './report.js';
 import type { ShrinkReport } from './report-format.js';
 import type { Pair, StepRecord } from './runner.js';
 import { runTrace } from './runner.js';
+import { failsTheSameWay, sameFailure } from './same-failure.js';
 import type { Settings } from './settings.js';
 import type { Snapshot, StepFailure } from './step.js';
 
@@ -25,6 +27,8 @@ export interface FoundFailure {
   readonly reportPath: string | null;
   readonly records: readonly StepRecord[];
   readonly last: Snapshot | undefined;
+  /** the signature the failure was found with: shrinking may end on another field (same-failure.ts) */
+  readonly foundAs: string;
 }
 
 export interface CheckResult {
@@ -63,11 +67,8 @@ export function shrinkAndReport(
   },
 ): FoundFailure {
   const { pair, config, settings } = x;
-  const same = (t: readonly Op[]): boolean => {
-    const o = runTrace(pair, config, t);
-    return !o.ok && o.failure.signature === x.signature;
-  };
-  const red = reduceTrace(x.trace, same, { deadlineMs: settings.shrinkSeconds * 1000 });
+  const same = failsTheSameWay(pair, config, x.signature);
+  const red = reduceTrace(x.trace, same, { deadlineMs: settings.shrinkSeconds * 1000, pageBytes: 2 ** PRESETS[config.preset].pageShift });
   const final = runTrace(pair, config, red.trace, { record: true });
   if (final.ok) throw new Error(`internal: the reduced trace passes (${x.signature})`);
   const report = buildReport({
@@ -82,7 +83,7 @@ export function shrinkAndReport(
   });
   const records = final.records ?? [];
   const reportPath = settings.writeReports ? writeReport(report, records, final.last) : null;
-  return { failure: final.failure, report, reportPath, records, last: final.last };
+  return { failure: final.failure, report, reportPath, records, last: final.last, foundAs: x.signature };
 }
 
 /** A trace and the configuration it runs on (drawn together when the configuration is drawn). */
@@ -106,8 +107,7 @@ export function checkProperty(x: CheckInput): CheckResult {
       // fast-check is shrinking: keep only candidates that fail the same way; past the budget,
       // call every candidate good so that fast-check stops with the last failing one
       if (Date.now() > shrinkDeadline) return true;
-      const o = runTrace(pair, config, trace);
-      return o.ok || o.failure.signature !== first.signature;
+      return !sameFailure(first.signature, runTrace(pair, config, trace), () => runTrace(pair, config, trace, { record: true }));
     }
     if (x.deadline !== undefined && Date.now() > x.deadline) return true;
     const o = runTrace(pair, config, trace);
@@ -149,7 +149,7 @@ export function checkProperty(x: CheckInput): CheckResult {
       failure: known.failure,
       shrink: { from: known.trace.length, to: known.trace.length, oneMinimal: false, tries: 0 },
     });
-    found = { failure: known.failure, report, reportPath: null, records: [], last: undefined };
+    found = { failure: known.failure, report, reportPath: null, records: [], last: undefined, foundAs: known.failure.signature };
   } else if (details.failed) {
     const ce = details.counterexample?.[0];
     const f = first as { signature: string; length: number } | null;
