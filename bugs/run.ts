@@ -30,7 +30,7 @@ const seconds = Number(args['seconds'] ?? 20);
 const nSeeds = Number(args['seeds'] ?? 3);
 const seed0 = Number(args['seed'] ?? 1);
 const jobs = Math.max(1, Number(args['jobs'] ?? 2));
-const shrinkSeconds = Number(args['shrink-seconds'] ?? 10);
+const shrinkSeconds = Number(args['shrink-seconds'] ?? 30);
 if (seconds < 1 || nSeeds < 1) usageError(USAGE, '--seconds and --seeds must be at least 1');
 
 const catalogue = JSON.parse(readFileSync(join(ROOT, 'bugs', 'catalogue.json'), 'utf8')) as CatalogueEntry[];
