@@ -11,35 +11,24 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import fc from 'fast-check';
 import type { MachineConfig, Op } from '../api/index.js';
 import { PRESETS } from '../api/index.js';
 import { CONFIGS, EXTRA_CONFIGS, configByName } from '../properties/configs.js';
 import { checkProperty } from '../properties/harness/check.js';
 import { geometryOf } from '../properties/harness/geometry.js';
-import { reduceTrace } from '../properties/harness/reduce.js';
 import { PROJECT_ROOT } from '../properties/harness/report.js';
 import type { Pair } from '../properties/harness/runner.js';
 import { runTrace } from '../properties/harness/runner.js';
-import { failsTheSameWay } from '../properties/harness/same-failure.js';
 import { firstViolation } from '../properties/harness/step.js';
 import { IMPLEMENTATIONS } from '../properties/implementations.js';
-import { SUBSYSTEMS } from '../properties/gen/index.js';
 import type { Subsystem } from '../properties/gen/index.js';
-import { hotplugTraceArb } from './hotplug.js';
 import type { BaselineJob, BaselineResult, HandTrace, HuntJob, HuntResult, Job, RunSpec, SeedResult } from './job.js';
 
 /** traces per checkProperty call before moving to the next configuration (as hunt does) */
 const BATCH = 4;
 const DEFAULT_OPS = 100;
-const DEFAULT_VMEMMAP_OPS = 20;
 
 type HarnessSpec = Extract<RunSpec, { kind: 'harness' }>;
-
-/** whether the harness's generator has this subsystem (vmemmap: not yet, see hotplug.ts) */
-function generated(subsystem: HarnessSpec['subsystem']): boolean {
-  return (SUBSYSTEMS as readonly string[]).includes(subsystem);
-}
 
 function pairFor(): Pair {
   const p = IMPLEMENTATIONS[0];
@@ -138,48 +127,6 @@ function huntHarness(job: HuntJob, spec: HarnessSpec, seed: number, seedIndex: n
   return noCatch(seed, traces, steps);
 }
 
-/** vmemmap: hot-plug traces (hotplug.ts) through the harness's runTrace, shrunk by its reducer */
-function huntHotplug(job: HuntJob, spec: HarnessSpec, seed: number, seedIndex: number): SeedResult {
-  const configs = configsFor(spec);
-  const ops = spec.ops ?? DEFAULT_VMEMMAP_OPS;
-  const pair = pairFor();
-  const t0 = Date.now();
-  const deadline = t0 + job.seconds * 1000;
-  let traces = 0;
-  let steps = 0;
-  for (let k = 0; Date.now() < deadline; k++) {
-    const config = configs[(seedIndex + k) % configs.length]!;
-    const [trace] = fc.sample(hotplugTraceArb(config, ops), { seed: seed * 100_003 + k, numRuns: 1 });
-    if (!trace) continue;
-    const o = runTrace(pair, config, trace);
-    traces++;
-    steps += o.stats.steps;
-    if (o.ok) continue;
-    const ttfMs = Date.now() - t0;
-    const same = failsTheSameWay(pair, config, o.failure.signature);
-    const red = reduceTrace(trace, same, { deadlineMs: job.shrinkSeconds * 1000, pageBytes: 2 ** PRESETS[config.preset].pageShift });
-    const fin = runTrace(pair, config, red.trace);
-    const f = fin.ok ? o.failure : fin.failure;
-    return {
-      seed,
-      caught: true,
-      ttfMs,
-      traces,
-      steps,
-      config: config.name,
-      signature: f.signature,
-      where: f.where,
-      implInvariant: implInvariant(pair, config, red.trace),
-      message: f.message,
-      fromLength: trace.length,
-      shrunkLength: red.trace.length,
-      oneMinimal: red.oneMinimal,
-      shrunk: red.trace,
-    };
-  }
-  return noCatch(seed, traces, steps);
-}
-
 interface VitestOutcome {
   readonly ok: boolean;
   readonly ttfMs: number;
@@ -252,10 +199,7 @@ function hunt(job: HuntJob): HuntResult {
   const seeds: SeedResult[] = [];
   const spec = job.run;
   for (const [i, seed] of job.seeds.entries()) {
-    let r: SeedResult;
-    if (spec.kind === 'vitest') r = huntVitest(spec.file, seed);
-    else if (!generated(spec.subsystem)) r = huntHotplug(job, spec, seed, i);
-    else r = huntHarness(job, spec, seed, i);
+    const r = spec.kind === 'vitest' ? huntVitest(spec.file, seed) : huntHarness(job, spec, seed, i);
     seeds.push(r);
     // a partial result after every seed: if a later seed hangs and the runner kills us, these stay
     writeFileSync(job.out, JSON.stringify({ bug: job.bug, via: null, seeds, hand: null, partial: true }));
@@ -267,7 +211,7 @@ function hunt(job: HuntJob): HuntResult {
     const r = replay(h.config, h.trace);
     hand = { fails: !r.ok, signature: r.signature, message: r.message };
   }
-  const via = spec.kind === 'vitest' ? `vitest ${spec.file}` : generated(spec.subsystem) ? `checkProperty (${spec.subsystem})` : 'bugs/hotplug.ts + runTrace';
+  const via = spec.kind === 'vitest' ? `vitest ${spec.file}` : `checkProperty (${spec.subsystem})`;
   return { bug: job.bug, via, seeds, hand };
 }
 

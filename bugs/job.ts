@@ -85,7 +85,7 @@ export interface SeedResult {
 
 export interface HuntResult {
   readonly bug: string;
-  /** how the property was run: the harness's checkProperty, bugs/hotplug.ts with runTrace, or vitest */
+  /** how the property was run: the harness's checkProperty, or vitest */
   readonly via: string | null;
   readonly seeds: readonly SeedResult[];
   /** the hand trace replayed on the patched copy */
