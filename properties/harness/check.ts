@@ -14,7 +14,7 @@ import { buildReport, writeReport } from './report.js';
 import type { ShrinkReport } from './report-format.js';
 import type { Pair, StepRecord } from './runner.js';
 import { runTrace } from './runner.js';
-import { failsTheSameWay, sameFailure } from './same-failure.js';
+import { failsTheSameWay } from './same-failure.js';
 import type { Settings } from './settings.js';
 import type { Snapshot, StepFailure } from './step.js';
 
@@ -107,7 +107,7 @@ export function checkProperty(x: CheckInput): CheckResult {
       // fast-check is shrinking: keep only candidates that fail the same way; past the budget,
       // call every candidate good so that fast-check stops with the last failing one
       if (Date.now() > shrinkDeadline) return true;
-      return !sameFailure(first.signature, runTrace(pair, config, trace), () => runTrace(pair, config, trace, { record: true }));
+      return !failsTheSameWay(pair, config, first.signature)(trace);
     }
     if (x.deadline !== undefined && Date.now() > x.deadline) return true;
     const o = runTrace(pair, config, trace);

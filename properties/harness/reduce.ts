@@ -2,10 +2,11 @@
 // fast-check's own shrinking. Candidate changes, in order: delete a span (halving sizes), delete
 // one op, delete any two ops of a short trace, drop an optional field, shrink one numeric
 // argument toward 0, and — when none of those helps — merge: delete one or two ops and make one
-// remaining op's size a few pages bigger. A change is kept when the trace still fails with the
-// SAME signature; the loop ends when no single change helps, so the result is 1-minimal: removing
-// any one op makes that failure go away (and, for traces of at most PAIRS_UP_TO ops, removing any
-// two, even with one size grown to make up for them).
+// remaining op's size bigger. A change is kept when the trace still fails the same way (the
+// caller's predicate: same-failure.ts); the loop ends when no single change helps, so the result
+// is 1-minimal: removing any one op makes that failure go away (and removing any two, for traces
+// of at most PAIRS_UP_TO ops; and removing one or two while growing a size, for traces of at most
+// MERGE_UP_TO ops).
 import type { Op, Trace } from '../../api/index.js';
 
 export interface ReduceOptions {
