@@ -6,6 +6,7 @@
 // powerpc fallback policy.
 import { PRESETS } from '../api/index.js';
 import { CONFIGS, EXTRA_CONFIGS } from './configs.js';
+import { expect } from 'vitest';
 import { minimumsFor } from './coverage.js';
 import { refinementSuite } from './harness/suite.js';
 
@@ -19,4 +20,9 @@ refinementSuite({
   ops: 500,
   // what the generator must reach, per configuration (checking.md §5): coverage.ts
   minimums: (c) => minimumsFor('vmemmap', c),
+  // every step of every trace commutes and keeps every invariant; the generator reached what it must
+  verdict: (run) => {
+    expect(run.failure, run.failure ?? undefined).toBeNull();
+    expect(run.belowMinimum, run.belowMinimum.join('; ')).toEqual([]);
+  },
 });

@@ -1,6 +1,7 @@
 // harness: run settings — fixed, printed defaults; environment variables override them
 // (STYLE.md 13): VMCHECK_SEED, VMCHECK_RUNS, VMCHECK_OPS, VMCHECK_SHRINK_SECONDS,
 // VMCHECK_REPORTS=0 (do not write shrink reports), VMCHECK_REPORT_DIR.
+import type { IRawProperty } from 'fast-check';
 
 export interface Settings {
   readonly seed: number;
@@ -31,4 +32,19 @@ export function settingsFromEnv(defaults: { readonly runs: number; readonly ops:
     shrinkSeconds: envInt('VMCHECK_SHRINK_SECONDS', 60),
     writeReports: process.env['VMCHECK_REPORTS'] !== '0',
   };
+}
+
+/**
+ * A fast-check property whose seed and run budget the test file chooses (the layout, direct-map
+ * and vmemmap properties: their inputs are generated setups, not traces). The test file asserts
+ * it (`fc.assert(check.property(), { seed, numRuns: check.numRuns(runs) })`), the full property
+ * with its own defaults and the mutation profile with the profile's. The property is built when
+ * its test runs, not when the file loads.
+ */
+export interface SeededCheck {
+  /** the test's name */
+  readonly name: string;
+  /** this check's runs out of the file's budget */
+  readonly numRuns: (runs: number) => number;
+  readonly property: () => IRawProperty<[unknown]>;
 }

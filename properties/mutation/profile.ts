@@ -22,11 +22,11 @@ export interface TraceProfile {
   readonly configs: readonly MachineConfig[];
 }
 
-export interface EnvProfile {
-  /** the property file under properties/ that is run unchanged with these settings */
+export interface SeededProfile {
+  /** the property file under properties/ whose checks (a SeededCheck list) run with these settings */
   readonly file: string;
   readonly seed: number;
-  /** VMCHECK_RUNS for that file */
+  /** the run budget in place of the file's own (its VMCHECK_RUNS) */
   readonly runs: number;
 }
 
@@ -43,37 +43,9 @@ export const TRACE_PROFILE: readonly TraceProfile[] = [
   { property: 'vmemmap-refines-model', subsystem: 'vmemmap', seed: 20241117, traces: 3, ops: 60, configs: withVmemmap },
 ];
 
-/** Properties that read VMCHECK_SEED / VMCHECK_RUNS themselves, run unchanged. */
-export const ENV_PROFILE: readonly EnvProfile[] = [
+/** Properties over generated setups (not traces): their checks as they are, with this seed and budget. */
+export const SEEDED_PROFILE: readonly SeededProfile[] = [
   { file: 'layout-is-vmalloc-addr.prop.test.ts', seed: 424242, runs: 64 },
   { file: 'directmap-builder.prop.test.ts', seed: 424242, runs: 24 },
   { file: 'unit/vmemmap-refines.test.ts', seed: 20261122, runs: 8 },
 ];
-
-const PINNED = ['VMCHECK_REPORTS', 'VMCHECK_SHRINK_SECONDS', 'VMCHECK_SEED', 'VMCHECK_RUNS', 'VMCHECK_OPS'] as const;
-
-/**
- * Load a property with the profile's settings pinned, then put the environment back: the test
- * files may share a worker, and the other files read VMCHECK_SEED / VMCHECK_RUNS when they
- * load. Pinned for the property: no shrink reports written (a killed mutant is not a bug of
- * the tree) and no shrinking (Stryker only needs a red test; shrinking would cost up to a
- * minute per killed mutant). The properties read their settings when they load, not when
- * their tests run, so restoring right after loading is safe.
- */
-export async function withMutationEnv(seed: number, runs: number, ops: number | undefined, load: () => unknown): Promise<void> {
-  const saved = PINNED.map((k) => [k, process.env[k]] as const);
-  process.env['VMCHECK_REPORTS'] = '0';
-  process.env['VMCHECK_SHRINK_SECONDS'] = '0';
-  process.env['VMCHECK_SEED'] = String(seed);
-  process.env['VMCHECK_RUNS'] = String(runs);
-  if (ops === undefined) delete process.env['VMCHECK_OPS'];
-  else process.env['VMCHECK_OPS'] = String(ops);
-  try {
-    await load();
-  } finally {
-    for (const [k, v] of saved) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}

@@ -17,7 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { IMPLEMENTATIONS } from '../implementations.js';
-import { ENV_PROFILE, TRACE_PROFILE } from './profile.js';
+import { SEEDED_PROFILE, TRACE_PROFILE } from './profile.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const REPORT_DIR = join(ROOT, 'reports', 'mutation');
@@ -46,11 +46,11 @@ function printProfile(): void {
       `  ${r.property.padEnd(24)} seed ${r.seed}, ${r.traces} traces × ≤${r.ops} ops on ${r.configs.length} configurations × ${pairs} pair(s) = ${traces} tests, ≤${traces * r.ops} ops`,
     );
   }
-  for (const e of ENV_PROFILE) {
-    const name = e.file.replace('.prop.test.ts', '');
-    console.log(`  ${name.padEnd(24)} seed ${e.seed}, VMCHECK_RUNS=${e.runs} (the property file unchanged)`);
+  for (const e of SEEDED_PROFILE) {
+    const name = e.file.replace(/(\.prop)?\.test\.ts$/, '');
+    console.log(`  ${name.padEnd(24)} seed ${e.seed}, ${e.runs} runs (the property's checks as they are)`);
   }
-  console.log('  shrinking off (VMCHECK_SHRINK_SECONDS=0), no shrink reports written (VMCHECK_REPORTS=0)\n');
+  console.log('  shrinking off (VMCHECK_SHRINK_SECONDS=0; fast-check endOnFailure), no shrink reports written (VMCHECK_REPORTS=0)\n');
 }
 
 // ------------------------------------------------------------------ the report

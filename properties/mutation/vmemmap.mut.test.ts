@@ -1,6 +1,17 @@
-// Mutation profile: vmemmap refines the model (a property kept under unit/), unchanged, with the profile's seed
-// and run count (profile.ts), pinned while the property file loads (it reads them then).
-import { ENV_PROFILE, withMutationEnv } from './profile.js';
+// Mutation profile: vmemmap refines the model (a property kept under unit/), its checks as they
+// are, with the profile's seed and run count (profile.ts) instead of the property file's.
+import fc from 'fast-check';
+import { describe, it } from 'vitest';
+import { VMEMMAP_REFINES_CHECKS } from '../unit/vmemmap-refines.checks.js';
+import { SEEDED_PROFILE } from './profile.js';
 
-const p = ENV_PROFILE.find((x) => x.file === 'unit/vmemmap-refines.test.ts')!;
-await withMutationEnv(p.seed, p.runs, undefined, () => import('../unit/vmemmap-refines.test.js'));
+const p = SEEDED_PROFILE.find((x) => x.file === 'unit/vmemmap-refines.test.ts')!;
+
+describe(`vmemmap refines the model (mutation profile, seed ${p.seed})`, () => {
+  for (const check of VMEMMAP_REFINES_CHECKS) {
+    it(check.name, () => {
+      // endOnFailure: no shrinking — Stryker only needs the test red
+      fc.assert(check.property(), { seed: p.seed, numRuns: check.numRuns(p.runs), endOnFailure: true });
+    });
+  }
+});
